@@ -1,0 +1,149 @@
+"""The check registry: every finding rule-kit can report is a declared `Check` with a stable code.
+
+A check's docstring is its documentation (`rule-kit rule RK101`, the docs site). Checks are found, not wired: a
+module under `rule_kit.checks` declares them, and the pipeline runs every registered runner whose codes are selected.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from rule_kit.diagnostics import Diagnostic, Fix, Severity
+from rule_kit.rules.model import Rule
+from rule_kit.rules.positions import KeyPath, Span, format_key_path
+
+_CODE = re.compile(r"^RK\d{3}$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+FAMILIES: dict[str, str] = {
+    "RK0": "File and TOML",
+    "RK1": "Schema",
+    "RK2": "Metadata and policy",
+    "RK3": "MITRE ATT&CK",
+    "RK4": "Rule-type configuration",
+    "RK5": "KQL syntax",
+    "RK6": "KQL semantics and pitfalls",
+    "RK7": "Investigation guide",
+    "RK8": "Fixtures and tests",
+    "RK9": "House style",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a check found, before it is positioned: a key path in the rule and a message."""
+
+    key_path: KeyPath
+    message: str
+    at_key: bool = False
+    span: Span | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+
+    @property
+    def family(self) -> str:
+        return FAMILIES.get(self.code[:3], "Other")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+
+    def at(self, rule: Rule, finding: Finding) -> Diagnostic:
+        """Turn a finding in `rule` into a positioned diagnostic of this check."""
+        span = finding.span or rule.locate(finding.key_path, at_key=finding.at_key)
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            severity=self.severity,
+            message=finding.message,
+            path=str(rule.path),
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            rule_id=rule.rule_id,
+            key_path=format_key_path(finding.key_path) if finding.key_path else None,
+            fix=finding.fix,
+        )
+
+
+RuleRunner = Callable[[Rule], Iterable[Diagnostic]]
+
+
+@dataclass(frozen=True, slots=True)
+class Runner:
+    """A function that examines one rule and may report any of `codes`; skipped when none is selected."""
+
+    codes: frozenset[str]
+    run: RuleRunner
+    needs_document: bool
+
+
+_CHECKS: dict[str, Check] = {}
+_RUNNERS: list[Runner] = []
+
+
+def declare(code: str, name: str, severity: Severity, doc: str) -> Check:
+    """Register a check whose findings some stage (reading, schema) emits."""
+    if not _CODE.match(code) or not _NAME.match(name):
+        raise ValueError(f"bad check declaration {code} {name}")
+    if code in _CHECKS:
+        raise ValueError(f"check code {code} declared twice")
+    check = Check(code, name, severity, inspect.cleandoc(doc))
+    _CHECKS[code] = check
+    return check
+
+
+def runner(*checks: Check, needs_document: bool = True) -> Callable[[RuleRunner], RuleRunner]:
+    """Register a function that reports findings of several declared checks."""
+
+    def register(function: RuleRunner) -> RuleRunner:
+        _RUNNERS.append(Runner(frozenset(c.code for c in checks), function, needs_document))
+        return function
+
+    return register
+
+
+def rule_check(code: str, name: str, severity: Severity) -> Callable[[Callable[[Rule], Iterable[Finding]]], Check]:
+    """Declare a one-code check from a function that yields `Finding`s; its docstring is its documentation."""
+
+    def register(function: Callable[[Rule], Iterable[Finding]]) -> Check:
+        check = declare(code, name, severity, function.__doc__ or "")
+
+        def run(rule: Rule) -> Iterator[Diagnostic]:
+            for finding in function(rule):
+                yield check.at(rule, finding)
+
+        _RUNNERS.append(Runner(frozenset([code]), run, True))
+        return check
+
+    return register
+
+
+def all_checks() -> list[Check]:
+    _load_builtin_checks()
+    return sorted(_CHECKS.values(), key=lambda c: c.code)
+
+
+def get_check(code: str) -> Check | None:
+    _load_builtin_checks()
+    return _CHECKS.get(code.upper())
+
+
+def runners() -> list[Runner]:
+    _load_builtin_checks()
+    return list(_RUNNERS)
+
+
+def _load_builtin_checks() -> None:
+    import rule_kit.checks  # noqa: F401  (importing the package registers every built-in check)

@@ -1,0 +1,144 @@
+"""The `rule-kit` command line: argument parsing, wiring and exit codes, nothing more.
+
+Exit codes: 0 no finding at or above the fail level; 1 findings; 2 a file could not be read as text at all;
+3 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from rule_kit import __version__
+from rule_kit.api import iter_checked
+from rule_kit.checks.files import UNREADABLE_CODES
+from rule_kit.checks.registry import all_checks, get_check
+from rule_kit.config import Config, ConfigError, load_config
+from rule_kit.diagnostics import Diagnostic
+from rule_kit.report import FORMATS, Report, render
+from rule_kit.rules import PathNotFoundError, iter_rule_files
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3
+_PROGRESS_MIN_FILES = 200
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="rule-kit")
+def cli() -> None:
+    """Detection-as-code for Elastic-style detection rules."""
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Codes or prefixes to report (replaces the configured list).")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to leave out (added to the configured list).")
+@click.option("--fail-level", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file to use.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
+def check_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_level: str | None,
+    output: Path | None,
+    config_path: Path | None,
+    progress: bool | None,
+) -> None:
+    """Check rule files: TOML, schema, and every static check."""
+    config = load_config(config_path).with_overrides(select=select, ignore=ignore, fail_level=fail_level)
+    targets = [str(p) for p in paths] or list(config.paths)
+    try:
+        files = list(iter_rule_files(targets))
+    except PathNotFoundError as error:
+        raise click.UsageError(str(error)) from None
+
+    diagnostics: list[Diagnostic] = []
+    show_progress = progress if progress is not None else _interactive() and len(files) >= _PROGRESS_MIN_FILES
+    checked = iter_checked(files, config)
+    if show_progress:
+        with click.progressbar(checked, length=len(files), label="Checking", file=sys.stderr) as bar:
+            for _, found in bar:
+                diagnostics.extend(found)
+    else:
+        for _, found in checked:
+            diagnostics.extend(found)
+
+    diagnostics.sort(key=lambda d: d.sort_key)
+    report = Report(tuple(str(f) for f in files), tuple(diagnostics), tuple(all_checks()), __version__)
+    color = fmt == "text" and output is None and _color_wanted()
+    text = render(report, fmt, color=color)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        _write_atomically(output, text)
+    sys.exit(_exit_code(diagnostics, config))
+
+
+@cli.command("rule")
+@click.argument("code", required=False)
+def rule_command(code: str | None) -> None:
+    """Show the documentation of a check (`rule-kit rule RK101`), or list every check."""
+    if code is None:
+        for check in all_checks():
+            click.echo(f"{check.code}  {check.name:<28} {check.severity.label:<8} {check.summary}")
+        return
+    check = get_check(code)
+    if check is None:
+        raise click.UsageError(f"no check with code {code!r} (run `rule-kit rule` for the list)")
+    click.echo(f"{check.code} {check.name} ({check.severity.label}, {check.family})\n")
+    click.echo(check.doc)
+
+
+def _exit_code(diagnostics: list[Diagnostic], config: Config) -> int:
+    if any(d.code in UNREADABLE_CODES for d in diagnostics):
+        return EXIT_UNREADABLE
+    if any(d.severity >= config.fail_level for d in diagnostics):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _color_wanted() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and rename it, so a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: click's usage errors exit 3 (not click's 2, which means an unreadable file here)."""
+    try:
+        cli.main(args=argv, standalone_mode=False, prog_name="rule-kit")
+    except click.UsageError as error:
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except ConfigError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    sys.exit(EXIT_OK)
