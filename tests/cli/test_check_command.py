@@ -106,3 +106,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0
     assert __version__ in out
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], seed_text: str, tmp_path: Path
+) -> None:
+    for number in range(3):
+        (tmp_path / f"r{number}.toml").write_text(seed_text)
+    code, _, err = run(capsys, "check", str(tmp_path))
+    assert code == 0 and err == ""  # captured output is a pipe: nothing extra
+    code, _, err = run(capsys, "check", str(tmp_path), "--progress")
+    assert code == 0 and "Checking" in err
