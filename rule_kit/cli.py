@@ -6,6 +6,7 @@ Exit codes: 0 no finding at or above the fail level; 1 findings; 2 a file could 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -20,7 +21,9 @@ from rule_kit.checks.registry import all_checks, get_check
 from rule_kit.config import Config, ConfigError, load_config
 from rule_kit.diagnostics import Diagnostic
 from rule_kit.report import FORMATS, Report, render
+from rule_kit.report.reference import checks_reference
 from rule_kit.rules import PathNotFoundError, iter_rule_files
+from rule_kit.schema.bundle import editor_schema
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3
 _PROGRESS_MIN_FILES = 200
@@ -83,8 +86,12 @@ def check_command(
 
 @cli.command("rule")
 @click.argument("code", required=False)
-def rule_command(code: str | None) -> None:
+@click.option("--markdown", is_flag=True, help="Print the whole reference as Markdown (docs/checks.md).")
+def rule_command(code: str | None, markdown: bool) -> None:
     """Show the documentation of a check (`rule-kit rule RK101`), or list every check."""
+    if markdown:
+        click.echo(checks_reference(all_checks()), nl=False)
+        return
     if code is None:
         for check in all_checks():
             click.echo(f"{check.code}  {check.name:<28} {check.severity.label:<8} {check.summary}")
@@ -94,6 +101,17 @@ def rule_command(code: str | None) -> None:
         raise click.UsageError(f"no check with code {code!r} (run `rule-kit rule` for the list)")
     click.echo(f"{check.code} {check.name} ({check.severity.label}, {check.family})\n")
     click.echo(check.doc)
+
+
+@cli.command("schema")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the schema here.")
+def schema_command(output: Path | None) -> None:
+    """Print one self-contained JSON Schema of rule files, for editors (see docs/editors.md)."""
+    text = json.dumps(editor_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomically(output, text)
 
 
 def _exit_code(diagnostics: list[Diagnostic], config: Config) -> int:

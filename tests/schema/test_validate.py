@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import tomllib
 from typing import Any
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rule_kit.schema import RULE_TYPES, validate
+from rule_kit.schema.bundle import editor_schema
 from rule_kit.schema.validate import _fast_check, _registry, _schema_uri
 from tests.conftest import SEED
 
@@ -36,6 +38,7 @@ ORIGINAL = {
     name: jsonschema.Draft202012Validator(_registry().contents(_schema_uri(name)), registry=_registry())
     for name in RULE_TYPES
 }
+EDITOR_SCHEMA = jsonschema.Draft7Validator(editor_schema())
 ODD_VALUES = [
     "", "x", "Low", "now-7d", "2026/02/30", "5min", "https://attack.mitre.org/tactics/TA0002/",
     0, -1, 1, 47, 101, 1.5, True, False, [], ["a"], ["a", "a"], [1], {}, {"a": 1}, {"field": "x"},
@@ -93,8 +96,16 @@ def test_fast_path_and_messages_agree_with_the_schema_files(document: dict[str, 
     rule_type = document["rule"]["type"]
     assert _fast_check(rule_type)(document) is expected
     assert (validate(document) == []) is expected
+    assert EDITOR_SCHEMA.is_valid(document) is expected
 
 
 def test_every_type_has_a_fast_path() -> None:
     for name in RULE_TYPES:
         assert _fast_check(name).__name__ == "check", f"{name} fell back to jsonschema for every document"
+
+
+def test_editor_schema_is_self_contained_draft_07() -> None:
+    schema = editor_schema()
+    jsonschema.Draft7Validator.check_schema(schema)
+    assert "$ref" not in json.dumps(schema)
+    assert EDITOR_SCHEMA.is_valid(SEED_DOCUMENT)
