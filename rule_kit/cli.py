@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -20,6 +19,7 @@ from rule_kit.checks.files import UNREADABLE_CODES
 from rule_kit.checks.registry import all_checks, get_check
 from rule_kit.config import Config, ConfigError, load_config
 from rule_kit.diagnostics import Diagnostic
+from rule_kit.fixes import write_atomically
 from rule_kit.report import FORMATS, Report, render
 from rule_kit.report.reference import checks_reference
 from rule_kit.rules import PathNotFoundError, iter_rule_files
@@ -80,7 +80,7 @@ def check_command(
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        _write_atomically(output, text)
+        write_atomically(output, text)
     sys.exit(_exit_code(diagnostics, config))
 
 
@@ -111,7 +111,7 @@ def schema_command(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        _write_atomically(output, text)
+        write_atomically(output, text)
 
 
 def _exit_code(diagnostics: list[Diagnostic], config: Config) -> int:
@@ -128,19 +128,6 @@ def _interactive() -> bool:
 
 def _color_wanted() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename it, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from rule_kit.diagnostics import Diagnostic, Fix, Severity
+import tomlkit
+
+from rule_kit.diagnostics import Diagnostic, Edit, Fix, Severity
 from rule_kit.rules.model import Rule
 from rule_kit.rules.positions import KeyPath, Span, format_key_path
 
@@ -41,6 +43,13 @@ class Finding:
     at_key: bool = False
     span: Span | None = None
     fix: Fix | None = None
+
+
+def replace_value(rule: Rule, key_path: KeyPath, value: str | int | bool, description: str) -> Fix:
+    """A fix that replaces the TOML value at `key_path` with `value`, written as TOML would write it."""
+    span = rule.locate(key_path)
+    edit = Edit(span.line, span.column, span.end_line, span.end_column, tomlkit.item(value).as_string())
+    return Fix(description, (edit,))
 
 
 @dataclass(frozen=True, slots=True)

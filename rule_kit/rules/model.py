@@ -69,5 +69,25 @@ class Rule:
         span, _ = self.positions.nearest(key_path, prefer_key=at_key)
         return span
 
+    def locate_in_string(self, key_path: KeyPath, line: int, column: int, end_column: int | None = None) -> Span:
+        """The file span of a point inside a string value, given as a 1-based line and column of the *parsed*
+        string (a query token, a heading in the guide). Exact for literal strings and for lines without escapes;
+        a multi-line string's leading newline, which TOML drops, is accounted for."""
+        value = self.positions.value(key_path) if self.text is not None else None
+        if value is None:
+            return self.locate(key_path)
+        assert self.text is not None
+        lines = self.text.split("\n")
+        opening = lines[value.line - 1][value.column - 1 :]
+        delimiter = 3 if opening[:3] in ('"""', "'''") else 1
+        first_column = value.column + delimiter
+        first_line = value.line
+        if delimiter == 3 and opening[3:].strip() == "":  # the newline right after the opening quotes is trimmed
+            first_line, first_column = value.line + 1, 1
+        file_line = first_line + line - 1
+        file_column = (first_column if line == 1 else 1) + column - 1
+        end = file_column + ((end_column - column) if end_column is not None else 1)
+        return Span(file_line, file_column, file_line, end)
+
     def __repr__(self) -> str:
         return f"Rule(path={str(self.path)!r}, rule_id={self.rule_id!r}, name={self.name!r}, type={self.type!r})"

@@ -11,6 +11,7 @@ import pytest
 from rule_kit.checks.registry import all_checks
 from rule_kit.checks.run import run_checks
 from rule_kit.config import Config
+from rule_kit.fixes import apply_fixes
 from rule_kit.rules import read_rule
 from tests.conftest import SEED
 
@@ -54,6 +55,11 @@ def test_example_produces_exactly_its_findings(example: dict[str, Any], tmp_path
     assert sorted(f"{d.code}@{d.line}:{d.column}" for d in found) == sorted(example["expect"])
     for message in example.get("messages", []):
         assert message in [d.message for d in found]
+    if example.get("fixed"):  # the fixed example: applying every fix gives the seed back, byte for byte
+        fixed, _ = apply_fixes(path.read_text(encoding="utf-8"), [d.fix for d in found if d.fix])
+        assert fixed == SEED.read_text(encoding="utf-8")
+    else:
+        assert not any(d.fix for d in found), "an example with fixes must say `fixed = true`"
 
 
 def test_the_seed_passes_every_check() -> None:
