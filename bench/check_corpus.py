@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rule_kit.api import iter_checked  # noqa: E402
+from rule_kit.checks.run import CheckSession  # noqa: E402
 from rule_kit.config import Config  # noqa: E402
 from rule_kit.rules import iter_rule_files  # noqa: E402
 
@@ -73,7 +74,8 @@ def tomllib_only(paths: list[Path]) -> int:
 
 
 def rule_kit_check(paths: list[Path]) -> int:
-    return sum(len(found) for _, found in iter_checked(paths, Config()))
+    session = CheckSession(Config())
+    return sum(len(found) for _, found in iter_checked(paths, session)) + len(session.finish())
 
 
 def best_of(repeat: int, function: Callable[[list[Path]], int], paths: list[Path]) -> float:

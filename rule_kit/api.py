@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rule_kit.checks.files import internal_error
-from rule_kit.checks.run import run_checks
+from rule_kit.checks.run import CheckSession
 from rule_kit.config import Config
 from rule_kit.diagnostics import Diagnostic
 from rule_kit.rules import Rule, iter_rule_files, read_rule
@@ -18,29 +18,40 @@ PathLike = str | os.PathLike[str]
 def load_rules(paths: PathLike | Iterable[PathLike], *, config: Config | None = None) -> list[Rule]:
     """Read every rule file under `paths`; each `Rule` carries its own findings in `.diagnostics`."""
     config = config or Config()
+    session = CheckSession(config)
     rules = []
     for path in iter_rule_files(_as_list(paths)):
         rule = read_rule(path, max_size=config.max_file_size)
-        run_checks(rule, config)
+        session.check(rule)
         rules.append(rule)
+    by_path = {str(rule.path): rule for rule in rules}
+    for diagnostic in session.finish():  # cross-file findings belong to each rule they name
+        owner = by_path.get(diagnostic.path)
+        if owner is not None:
+            owner.diagnostics.append(diagnostic)
+            owner.diagnostics.sort(key=lambda d: d.sort_key)
     return rules
 
 
 def check(paths: PathLike | Iterable[PathLike], *, config: Config | None = None) -> list[Diagnostic]:
     """Every finding for the rule files under `paths`, sorted by file and position."""
     config = config or Config()
+    session = CheckSession(config)
     found: list[Diagnostic] = []
-    for _, diagnostics in iter_checked(iter_rule_files(_as_list(paths)), config):
+    for _, diagnostics in iter_checked(iter_rule_files(_as_list(paths)), session):
         found.extend(diagnostics)
+    found.extend(session.finish())
+    found.sort(key=lambda d: d.sort_key)
     return found
 
 
-def iter_checked(files: Iterable[Path], config: Config) -> Iterator[tuple[Path, list[Diagnostic]]]:
-    """Check files one at a time, holding no document longer than its own checks need (memory stays flat)."""
+def iter_checked(files: Iterable[Path], session: CheckSession) -> Iterator[tuple[Path, list[Diagnostic]]]:
+    """Check files one at a time, holding no document longer than its own checks need (memory stays flat).
+    The caller adds `session.finish()`, the cross-file findings, after the last file."""
     for path in files:
         try:
-            rule = read_rule(path, max_size=config.max_file_size)
-            diagnostics = run_checks(rule, config)
+            rule = read_rule(path, max_size=session.config.max_file_size)
+            diagnostics = session.check(rule)
         except Exception as error:  # reading itself failed unexpectedly: report and go on
             diagnostics = [internal_error(str(path), error)]
         yield path, diagnostics

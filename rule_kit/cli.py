@@ -17,9 +17,10 @@ from rule_kit import __version__
 from rule_kit.api import iter_checked
 from rule_kit.checks.files import UNREADABLE_CODES
 from rule_kit.checks.registry import all_checks, get_check
+from rule_kit.checks.run import CheckSession
 from rule_kit.config import Config, ConfigError, load_config
 from rule_kit.diagnostics import Diagnostic
-from rule_kit.fixes import write_atomically
+from rule_kit.fixes import format_file, plan_fixes, write_atomically
 from rule_kit.report import FORMATS, Report, render
 from rule_kit.report.reference import checks_reference
 from rule_kit.rules import PathNotFoundError, iter_rule_files
@@ -44,6 +45,8 @@ def cli() -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file to use.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report what remains.")
+@click.option("--diff", is_flag=True, help="Show the safe fixes as a diff, write nothing (exit 1 if any).")
 def check_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -53,8 +56,12 @@ def check_command(
     output: Path | None,
     config_path: Path | None,
     progress: bool | None,
+    fix: bool,
+    diff: bool,
 ) -> None:
     """Check rule files: TOML, schema, and every static check."""
+    if fix and diff:
+        raise click.UsageError("--fix and --diff cannot be used together")
     config = load_config(config_path).with_overrides(select=select, ignore=ignore, fail_level=fail_level)
     targets = [str(p) for p in paths] or list(config.paths)
     try:
@@ -62,18 +69,20 @@ def check_command(
     except PathNotFoundError as error:
         raise click.UsageError(str(error)) from None
 
-    diagnostics: list[Diagnostic] = []
     show_progress = progress if progress is not None else _interactive() and len(files) >= _PROGRESS_MIN_FILES
-    checked = iter_checked(files, config)
-    if show_progress:
-        with click.progressbar(checked, length=len(files), label="Checking", file=sys.stderr) as bar:
-            for _, found in bar:
-                diagnostics.extend(found)
-    else:
-        for _, found in checked:
-            diagnostics.extend(found)
-
-    diagnostics.sort(key=lambda d: d.sort_key)
+    diagnostics = _check_files(files, config, show_progress)
+    if diff:
+        plans = plan_fixes(diagnostics)
+        click.echo("".join(plan.diff() for plan in plans), nl=False)
+        sys.exit(EXIT_FINDINGS if plans else EXIT_OK)
+    if fix:
+        plans = plan_fixes(diagnostics)
+        for plan in plans:
+            write_atomically(plan.path, plan.after)
+        if plans:
+            count = sum(len(plan.applied) for plan in plans)
+            click.echo(f"Fixed {count} finding{'s' if count != 1 else ''} in {len(plans)} files.", err=True)
+            diagnostics = _check_files(files, config, show_progress=False)
     report = Report(tuple(str(f) for f in files), tuple(diagnostics), tuple(all_checks()), __version__)
     color = fmt == "text" and output is None and _color_wanted()
     text = render(report, fmt, color=color)
@@ -82,6 +91,55 @@ def check_command(
     else:
         write_atomically(output, text)
     sys.exit(_exit_code(diagnostics, config))
+
+
+def _check_files(files: list[Path], config: Config, show_progress: bool) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    session = CheckSession(config)
+    checked = iter_checked(files, session)
+    if show_progress:
+        with click.progressbar(checked, length=len(files), label="Checking", file=sys.stderr) as bar:
+            for _, found in bar:
+                diagnostics.extend(found)
+    else:
+        for _, found in checked:
+            diagnostics.extend(found)
+    diagnostics.extend(session.finish())
+    return sorted(diagnostics, key=lambda d: d.sort_key)
+
+
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 when a file would change.")
+@click.option("--diff", is_flag=True, help="Show the changes as a diff; write nothing.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file to use.")
+def fmt_command(paths: tuple[Path, ...], check_only: bool, diff: bool, config_path: Path | None) -> None:
+    """Rewrite rule files in the canonical layout (comments kept, written atomically)."""
+    config = load_config(config_path)
+    try:
+        files = list(iter_rule_files([str(p) for p in paths] or list(config.paths)))
+    except PathNotFoundError as error:
+        raise click.UsageError(str(error)) from None
+    changed, failed = [], []
+    for path in files:
+        outcome = format_file(path)
+        if outcome.error:
+            failed.append(path)
+            click.echo(f"{path}: not formatted: {outcome.error}", err=True)
+        elif outcome.changed:
+            changed.append(path)
+            if diff:
+                click.echo(outcome.diff(), nl=False)
+            elif check_only:
+                click.echo(f"would reformat {path}")
+            else:
+                write_atomically(path, outcome.after)
+    verb = "would be reformatted" if check_only or diff else "reformatted"
+    unchanged = len(files) - len(changed) - len(failed)
+    click.echo(f"{len(changed)} files {verb}, {unchanged} unchanged.", err=True)
+    if failed:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_FINDINGS if changed and (check_only or diff) else EXIT_OK)
 
 
 @cli.command("rule")
@@ -112,6 +170,27 @@ def schema_command(output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         write_atomically(output, text)
+
+
+@cli.group("attack")
+def attack_group() -> None:
+    """The packaged MITRE ATT&CK data (see docs/attack.md)."""
+
+
+@attack_group.command("import")
+@click.argument("bundle", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False), help="Folder to write (default: packaged).")
+@click.option("--license", "license_path", type=click.Path(path_type=Path, dir_okay=False), help="License notice.")
+def attack_import_command(bundle: Path, output: Path | None, license_path: Path | None) -> None:
+    """Rebuild the ATT&CK index from MITRE's STIX 2.1 bundle (enterprise-attack-<version>.json)."""
+    from rule_kit.attack.importer import PACKAGED_DIR, AttackImportError, import_bundle
+
+    try:
+        result = import_bundle(bundle, output or PACKAGED_DIR, license_path)
+    except (OSError, AttackImportError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(result.summary())
+    click.echo(f"wrote {result.index_path} ({result.size} bytes) and {result.license_path}")
 
 
 def _exit_code(diagnostics: list[Diagnostic], config: Config) -> int:

@@ -1,7 +1,8 @@
 """Configuration: `[tool.rule-kit]` in pyproject.toml, or a `rule-kit.toml`, found from the working directory up.
 
 The same keys in both places (in rule-kit.toml at the top level or under `[tool.rule-kit]`):
-`paths`, `select`, `ignore`, `fail-level`, `per-rule-ignores`, `max-file-size`.
+`paths`, `select`, `ignore`, `fail-level`, `per-rule-ignores`, `max-file-size`, `field-catalogs`,
+`unknown-fields`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from rule_kit.diagnostics import Diagnostic, Severity
 from rule_kit.rules.source import DEFAULT_MAX_FILE_SIZE
 
 CONFIG_FILE = "rule-kit.toml"
-_KEYS = ("paths", "select", "ignore", "fail-level", "per-rule-ignores", "max-file-size")
+_KEYS = (
+    "paths",
+    "select",
+    "ignore",
+    "fail-level",
+    "per-rule-ignores",
+    "max-file-size",
+    "field-catalogs",
+    "unknown-fields",
+)
 
 
 class ConfigError(ValueError):
@@ -33,6 +43,8 @@ class Config:
     fail_level: Severity = Severity.ERROR
     per_rule_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    field_catalogs: tuple[str, ...] = ("ecs",)
+    unknown_fields: Severity = Severity.WARNING
     source: Path | None = None
 
     def with_overrides(
@@ -132,6 +144,11 @@ def _build(table: Mapping[str, Any], source: Path) -> Config:
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ConfigError(f"{source}: max-file-size must be a positive number of bytes")
         config = replace(config, max_file_size=size)
+    if "field-catalogs" in table:
+        catalogs = _strings(table["field-catalogs"], "field-catalogs", source)
+        config = replace(config, field_catalogs=tuple(c if c == "ecs" else _relative(base, c) for c in catalogs))
+    if "unknown-fields" in table:
+        config = replace(config, unknown_fields=_severity(table["unknown-fields"], f"{source}: unknown-fields"))
     if "per-rule-ignores" in table:
         ignores = table["per-rule-ignores"]
         if not isinstance(ignores, dict):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from rule_kit.diagnostics import Edit, Fix
+from tomlkit.exceptions import TOMLKitError
+
+from rule_kit.diagnostics import Diagnostic, Edit, Fix
+from rule_kit.rules.format import format_rule
 
 
 class OverlappingEditsError(ValueError):
@@ -54,3 +60,55 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """What rewriting one file would do: its text before and after (and the fixes applied, for `--fix`)."""
+
+    path: Path
+    before: str
+    after: str
+    applied: tuple[Fix, ...] = ()
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.after != self.before
+
+    def diff(self) -> str:
+        """A unified diff, as `git diff` shows it."""
+        name = self.path.as_posix().lstrip("/")
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def plan_fixes(diagnostics: Iterable[Diagnostic]) -> list[FileChange]:
+    """Group fixable findings by file and compute each file's fixed text (nothing is written)."""
+    by_path: dict[str, list[Fix]] = defaultdict(list)
+    for diagnostic in diagnostics:
+        if diagnostic.fix is not None:
+            by_path[diagnostic.path].append(diagnostic.fix)
+    plans = []
+    for name, fixes in sorted(by_path.items()):
+        path = Path(name)
+        before = path.read_text(encoding="utf-8")
+        after, applied = apply_fixes(before, fixes)
+        if after != before:
+            plans.append(FileChange(path, before, after, tuple(applied)))
+    return plans
+
+
+def format_file(path: Path) -> FileChange:
+    """The canonical layout of one rule file (`rule-kit fmt`); a file that cannot be read or parsed is left alone
+    with the reason in `error`."""
+    try:
+        before = path.read_text(encoding="utf-8")
+        return FileChange(path, before, format_rule(before))
+    except (OSError, UnicodeDecodeError, TOMLKitError) as error:
+        return FileChange(path, "", "", error=str(error) or type(error).__name__)

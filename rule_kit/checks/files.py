@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rule_kit.checks.registry import Check, declare, runner
 from rule_kit.diagnostics import Diagnostic, Severity
 from rule_kit.rules.model import Rule
+
+if TYPE_CHECKING:
+    from rule_kit.checks.context import CheckContext
 from rule_kit.rules.source import ReadFailure
 
 NOT_UTF8 = declare(
@@ -125,7 +129,7 @@ UNREADABLE_CODES = frozenset(
 
 
 @runner(*_BY_FAILURE.values(), needs_document=False)
-def read_failures(rule: Rule) -> Iterator[Diagnostic]:
+def read_failures(rule: Rule, context: CheckContext) -> Iterator[Diagnostic]:
     problem = rule.problem
     if problem is None:
         return

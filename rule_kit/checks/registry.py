@@ -10,12 +10,16 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import tomlkit
 
 from rule_kit.diagnostics import Diagnostic, Edit, Fix, Severity
 from rule_kit.rules.model import Rule
 from rule_kit.rules.positions import KeyPath, Span, format_key_path
+
+if TYPE_CHECKING:
+    from rule_kit.checks.context import CheckContext
 
 _CODE = re.compile(r"^RK\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -43,6 +47,7 @@ class Finding:
     at_key: bool = False
     span: Span | None = None
     fix: Fix | None = None
+    severity: Severity | None = None  # when configuration raises or lowers this finding (unknown fields)
 
 
 def replace_value(rule: Rule, key_path: KeyPath, value: str | int | bool, description: str) -> Fix:
@@ -73,7 +78,7 @@ class Check:
         return Diagnostic(
             code=self.code,
             name=self.name,
-            severity=self.severity,
+            severity=finding.severity or self.severity,
             message=finding.message,
             path=str(rule.path),
             line=span.line,
@@ -86,7 +91,7 @@ class Check:
         )
 
 
-RuleRunner = Callable[[Rule], Iterable[Diagnostic]]
+RuleRunner = Callable[[Rule, "CheckContext"], Iterable[Diagnostic]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +103,26 @@ class Runner:
     needs_document: bool
 
 
+class CorpusCheck(Protocol):
+    """A check across rule files: it sees every rule once (`observe`), then reports (`finish`).
+
+    It keeps only what it needs (values and paths), never the documents, so memory stays flat.
+    """
+
+    def observe(self, rule: Rule) -> None: ...
+
+    def finish(self) -> Iterable[Diagnostic]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusRunner:
+    codes: frozenset[str]
+    factory: Callable[[], CorpusCheck]
+
+
 _CHECKS: dict[str, Check] = {}
 _RUNNERS: list[Runner] = []
+_CORPUS_RUNNERS: list[CorpusRunner] = []
 
 
 def declare(code: str, name: str, severity: Severity, doc: str) -> Check:
@@ -123,20 +146,40 @@ def runner(*checks: Check, needs_document: bool = True) -> Callable[[RuleRunner]
     return register
 
 
-def rule_check(code: str, name: str, severity: Severity) -> Callable[[Callable[[Rule], Iterable[Finding]]], Check]:
-    """Declare a one-code check from a function that yields `Finding`s; its docstring is its documentation."""
+def rule_check(code: str, name: str, severity: Severity) -> Callable[[Callable[..., Iterable[Finding]]], Check]:
+    """Declare a one-code check from a function that yields `Finding`s; its docstring is its documentation.
 
-    def register(function: Callable[[Rule], Iterable[Finding]]) -> Check:
+    The function takes `(rule)`, or `(rule, context)` when it needs the configuration or the field catalog.
+    """
+
+    def register(function: Callable[..., Iterable[Finding]]) -> Check:
         check = declare(code, name, severity, function.__doc__ or "")
+        wants_context = len(inspect.signature(function).parameters) > 1
 
-        def run(rule: Rule) -> Iterator[Diagnostic]:
-            for finding in function(rule):
+        def run(rule: Rule, context: CheckContext) -> Iterator[Diagnostic]:
+            findings = function(rule, context) if wants_context else function(rule)
+            for finding in findings:
                 yield check.at(rule, finding)
 
         _RUNNERS.append(Runner(frozenset([code]), run, True))
         return check
 
     return register
+
+
+def corpus_check(*checks: Check) -> Callable[[Callable[[], CorpusCheck]], Callable[[], CorpusCheck]]:
+    """Register a factory of a cross-file check (a class whose instances observe one run's rules)."""
+
+    def register(factory: Callable[[], CorpusCheck]) -> Callable[[], CorpusCheck]:
+        _CORPUS_RUNNERS.append(CorpusRunner(frozenset(c.code for c in checks), factory))
+        return factory
+
+    return register
+
+
+def corpus_runners() -> list[CorpusRunner]:
+    _load_builtin_checks()
+    return list(_CORPUS_RUNNERS)
 
 
 def all_checks() -> list[Check]:

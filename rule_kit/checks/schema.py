@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rule_kit.checks.files import UNKNOWN_TABLE
 from rule_kit.checks.registry import Check, Finding, declare, runner
 from rule_kit.diagnostics import Diagnostic, Severity
 from rule_kit.rules.model import Rule
+
+if TYPE_CHECKING:
+    from rule_kit.checks.context import CheckContext
 from rule_kit.schema import ViolationKind, validate
 
 UNKNOWN_KEY = declare(
@@ -122,7 +126,7 @@ _BY_KIND: dict[ViolationKind, Check] = {
 
 
 @runner(*_BY_KIND.values())
-def schema_violations(rule: Rule) -> Iterator[Diagnostic]:
+def schema_violations(rule: Rule, context: CheckContext) -> Iterator[Diagnostic]:
     assert rule.data is not None
     for violation in validate(rule.data):
         finding = Finding(violation.key_path, violation.message, at_key=violation.at_key)

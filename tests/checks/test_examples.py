@@ -21,6 +21,9 @@ EXAMPLES = Path(__file__).parent / "examples"
 NOT_FROM_DATA = {
     "RK005": "needs an unreadable file (a dangling link): tests/rules/test_source.py",
     "RK008": "only a bug in rule-kit raises it: tests/checks/test_run.py injects a failing check",
+    "RK210": "needs two files: tests/checks/test_corpus.py",
+    "RK211": "needs two files: tests/checks/test_corpus.py",
+    "RK212": "needs two files: tests/checks/test_corpus.py",
 }
 
 
@@ -42,7 +45,8 @@ def _materialise(example: dict[str, Any], folder: Path) -> Path:
     for old, new in example.get("replace", []):
         assert text.count(old) == 1, f"{old!r} must occur exactly once in the seed"
         text = text.replace(old, new)
-    path = folder / "example.toml"
+    path = folder / example.get("file", "example.toml")  # a `file` such as "rules/macos/x.toml" for path checks
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(example.get("encoding", "utf-8"), errors="replace"))
     return path
 

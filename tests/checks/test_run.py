@@ -13,7 +13,7 @@ from rule_kit.diagnostics import Diagnostic
 from rule_kit.rules import Rule, read_rule
 
 
-def _broken(rule: Rule) -> Iterator[Diagnostic]:
+def _broken(rule: Rule, context: object) -> Iterator[Diagnostic]:
     raise KeyError("boom")
     yield  # pragma: no cover
 
@@ -31,7 +31,7 @@ def test_a_crashing_check_becomes_an_internal_error(
 
 def _with(seed_text: str, write_rule) -> Path:
     broken = seed_text.replace("risk_score = 47", "risk_score = 470").replace('"medium"', '"Medium"')
-    return write_rule(broken, name="rules/macos/a.toml")
+    return write_rule(broken, name="rules/macos/execution_first_time_python_spawned_a_shell_on_host.toml")
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -100,5 +101,15 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_a_thousand_valid_rules(seed_text: str, tmp_path: Path) -> None:
     for number in range(1000):
-        (tmp_path / f"rule_{number:04}.toml").write_text(seed_text)
+        text = seed_text.replace("92a36c98-b24a-4bf7-aac7-1eac71fa39cf", str(uuid.UUID(int=number + 1)))
+        text = text.replace("Shell on Host", f"Shell on Host {number}")  # the name and its guide heading
+        (tmp_path / f"rule_{number:04}.toml").write_text(text)
     assert check(tmp_path) == []
+
+
+def test_a_thousand_copies_are_reported_without_quadratic_messages(seed_text: str, tmp_path: Path) -> None:
+    for number in range(1000):
+        (tmp_path / f"rule_{number:04}.toml").write_text(seed_text)
+    found = check(tmp_path)
+    assert len(found) == 2000  # duplicate rule_id and duplicate name, at every file
+    assert max(len(d.message) for d in found) < 500  # three paths named, the rest counted

@@ -1,0 +1,1 @@
+"""The rule engine: the event model, date math and the rule-type executors."""
