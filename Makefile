@@ -35,6 +35,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/check_corpus.py
+	$(BIN)/python bench/load_data.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site build dist
