@@ -41,6 +41,7 @@ class CheckSession:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.context = CheckContext(config)
+        self.context.team_catalog()  # a broken team catalog is a configuration error, before any file
         self._corpus: list[CorpusCheck] = [
             unit.factory() for unit in corpus_runners() if any(config.is_selected(c) for c in unit.codes)
         ]

@@ -117,3 +117,20 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(
     assert code == 0 and err == ""  # captured output is a pipe: nothing extra
     code, _, err = run(capsys, "check", str(tmp_path), "--ignore", "RK21", "--progress")
     assert code == 0 and "Checking" in err
+
+
+def test_team_field_catalog_is_used_and_a_broken_one_exits_3(
+    capsys: pytest.CaptureFixture[str], seed_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    rule = tmp_path / "rule.toml"
+    rule.write_text(seed_text.replace('"host.id", "process.parent.executable"', '"host.id", "okta.actor.id"'))
+    (tmp_path / "rule-kit.toml").write_text('field-catalogs = ["ecs", "fields.yml"]\nunknown-fields = "error"\n')
+    (tmp_path / "fields.yml").write_text("okta.other: keyword\n")
+    code, out, _ = run(capsys, "check", str(rule))
+    assert code == 1 and "RK401 [error] new terms field `okta.actor.id` is not a known field" in out
+    (tmp_path / "fields.yml").write_text("okta.actor.id: keyword\n")
+    assert run(capsys, "check", str(rule))[0] == 0
+    (tmp_path / "fields.yml").write_text("okta.actor.id: keywrod\n")
+    code, _, err = run(capsys, "check", str(rule))
+    assert code == 3 and "field-catalogs" in err and "keywrod" in err
