@@ -36,6 +36,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/check_corpus.py
 	$(BIN)/python bench/load_data.py
+	$(BIN)/python bench/kql_parse.py
+	$(BIN)/python bench/kql_matcher.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site build dist

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from rule_kit.checks.context import CheckContext
 from rule_kit.checks.files import internal_error
 from rule_kit.checks.run import CheckSession
 from rule_kit.config import Config
 from rule_kit.diagnostics import Diagnostic
+from rule_kit.fields import FieldCatalog
+from rule_kit.kql.nodes import Item
 from rule_kit.rules import Rule, iter_rule_files, read_rule
+from rule_kit.rules.query import parsed_query
 
 PathLike = str | os.PathLike[str]
 
@@ -61,3 +66,33 @@ def _as_list(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
     if isinstance(paths, str | os.PathLike):
         return [paths]
     return list(paths)
+
+
+class RuleQueryError(ValueError):
+    """A rule's query cannot be used: not read, not KQL, missing, or not parsed (the message says which)."""
+
+
+@dataclass(frozen=True)
+class RuleQuery:
+    """A rule's parsed KQL query with the field catalog of its indices: what `dsl` and `explain` work on."""
+
+    rule: Rule
+    tree: Item
+    fields: FieldCatalog
+
+
+def load_query(path: PathLike, *, config: Config | None = None) -> RuleQuery:
+    """Read one rule file and parse its KQL query (Kibana's grammar), with the fields of its indices."""
+    rule = read_rule(Path(path))
+    if rule.problem is not None:
+        raise RuleQueryError(rule.problem.message)
+    language = rule.section.get("language")
+    if language != "kuery":
+        raise RuleQueryError(f"the rule's query is not KQL (language = {language!r}, expected 'kuery')")
+    parsed = parsed_query(rule)
+    if parsed is None:
+        raise RuleQueryError("the rule has no KQL query")
+    if parsed.error is not None:
+        raise RuleQueryError(f"KQL syntax error: {parsed.error.message} (offset {parsed.error.offset})")
+    assert parsed.tree is not None
+    return RuleQuery(rule, parsed.tree, CheckContext(config or Config()).fields_for(rule))

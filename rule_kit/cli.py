@@ -14,13 +14,15 @@ from pathlib import Path
 import click
 
 from rule_kit import __version__
-from rule_kit.api import iter_checked
+from rule_kit.api import RuleQuery, RuleQueryError, iter_checked, load_query
 from rule_kit.checks.files import UNREADABLE_CODES
 from rule_kit.checks.registry import all_checks, get_check
 from rule_kit.checks.run import CheckSession
 from rule_kit.config import Config, ConfigError, load_config
 from rule_kit.diagnostics import Diagnostic
+from rule_kit.events import EventsFileError, read_events
 from rule_kit.fixes import format_file, plan_fixes, write_atomically
+from rule_kit.kql import DslError, explain, to_dsl
 from rule_kit.report import FORMATS, Report, render
 from rule_kit.report.reference import checks_reference
 from rule_kit.rules import PathNotFoundError, iter_rule_files
@@ -191,6 +193,69 @@ def attack_import_command(bundle: Path, output: Path | None, license_path: Path 
         raise click.ClickException(str(error)) from None
     click.echo(result.summary())
     click.echo(f"wrote {result.index_path} ({result.size} bytes) and {result.license_path}")
+
+
+@cli.command("dsl")
+@click.argument("rule_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def dsl_command(rule_file: Path) -> None:
+    """Print the Elasticsearch query DSL Kibana's detection engine builds from a rule's KQL (see docs/dsl.md)."""
+    query = _query(rule_file)
+    try:
+        dsl = to_dsl(query.tree, query.fields)
+    except DslError as error:
+        click.echo(f"rule-kit dsl: {rule_file}: cannot translate the query: {error}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(json.dumps(dsl, indent=2))
+
+
+@cli.command("explain")
+@click.argument("rule_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("events_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def explain_command(rule_file: Path, events_file: Path) -> None:
+    """Show, clause by clause, whether a rule's query matches each event (a JSON object, or NDJSON lines)."""
+    query = _query(rule_file)
+    try:
+        events = read_events(events_file)
+    except EventsFileError as error:
+        raise click.UsageError(str(error)) from None
+    matched = 0
+    for number, event in enumerate(events, start=1):
+        explanation = explain(query.tree, event, query.fields)
+        matched += explanation.result
+        click.echo(f"event {number}: {'matches' if explanation.result else 'does not match'}")
+        click.echo(explanation.render() + "\n")
+    click.echo(f"{matched} of {len(events)} events match the query of {query.rule.name or rule_file}.")
+
+
+def _query(rule_file: Path) -> RuleQuery:
+    try:
+        return load_query(rule_file, config=load_config())
+    except RuleQueryError as error:
+        click.echo(f"rule-kit: {rule_file}: {error}", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.group("kql")
+def kql_group() -> None:
+    """KQL as Kibana parses it (see docs/kql.md)."""
+
+
+@kql_group.command("ast")
+@click.argument("query")
+def kql_ast_command(query: str) -> None:
+    """Print the parse tree of QUERY as an S-expression; a syntax error exits 1."""
+    from rule_kit.kql import KqlSyntaxError, dump, parse
+
+    try:
+        tree = parse(query)
+    except KqlSyntaxError as error:
+        start = query.rfind("\n", 0, error.offset) + 1
+        end = query.find("\n", error.offset)
+        line = query[start : end if end >= 0 else len(query)]
+        caret = "".join(c if c == "\t" else " " for c in line[: error.offset - start]) + "^"
+        click.echo(f"error: {error.message}\n{line}\n{caret}", err=True)
+        sys.exit(1)
+    click.echo(dump(tree))
 
 
 def _exit_code(diagnostics: list[Diagnostic], config: Config) -> int:

@@ -1,6 +1,6 @@
 """Every static check. Importing this package registers the built-in checks with the registry."""
 
-from rule_kit.checks import attack, files, guide, metadata, ruletype, schema, style
+from rule_kit.checks import attack, files, guide, kql_lint, kql_syntax, metadata, ruletype, schema, style
 from rule_kit.checks.registry import Check, Finding, all_checks, get_check
 
 __all__ = [
@@ -11,6 +11,8 @@ __all__ = [
     "files",
     "get_check",
     "guide",
+    "kql_lint",
+    "kql_syntax",
     "metadata",
     "ruletype",
     "schema",

@@ -12,8 +12,10 @@ from rule_kit.checks.registry import Finding, rule_check
 from rule_kit.diagnostics import Severity
 from rule_kit.engine.datemath import DateMathError, parse
 from rule_kit.fields import FieldCatalog
+from rule_kit.kql.nodes import AndOperation, Exists, Is, Literal, Not
 from rule_kit.rules.model import Rule
 from rule_kit.rules.positions import KeyPath
+from rule_kit.rules.query import query_of
 
 HISTORY_WARNING = timedelta(days=90)
 DEFAULT_FROM = "now-6m"
@@ -176,3 +178,31 @@ def _hint(catalog: FieldCatalog, name: str) -> str:
     candidates = [n for n in catalog.names() if n.startswith(parent)] or list(catalog.names())
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
     return f"; did you mean `{close[0]}`?" if close else ""
+
+
+@rule_check("RK407", "new-terms-degenerate", Severity.WARNING)
+def new_terms_degenerate(rule: Rule) -> Iterator[Finding]:
+    """A new terms field that the query requires to be missing, or pins to a single value.
+
+    A new_terms rule alerts when a combination of its fields' values is seen for the first time. If the query
+    says `not host.id:*`, no matching event has a host.id and the rule can never alert (documents missing a new
+    terms field contribute nothing); if it says `process.name:bash` and process.name is a new terms field, that
+    term is always `bash`, so it is new at most once and the field adds nothing to the combination.
+
+    Fix: drop the field from `new_terms.value`, or the clause from the query.
+    """
+    if rule.type != "new_terms":
+        return
+    tree = query_of(rule)
+    if tree is None:
+        return
+    clauses = list(tree.operands) if isinstance(tree, AndOperation) else [tree]
+    for path, name, _ in _fields_in_config(rule):
+        for clause in clauses:
+            if isinstance(clause, Not) and isinstance(clause.a, Exists) and clause.a.field == name:
+                yield Finding(
+                    path, f"the query requires `{name}` to be missing (`not {name}:*`): the rule can never alert"
+                )
+            elif isinstance(clause, Is) and clause.field == name and isinstance(clause.value, Literal):
+                value = clause.value.value
+                yield Finding(path, f"the query pins `{name}` to one value ({value!r}): as a new term it is new once")

@@ -64,7 +64,7 @@ class Literal(KqlItem):
     """A value without wildcards. `value` is unescaped; unquoted `true`/`false`/`null` become True/False/None,
     numbers stay strings (Elasticsearch coerces). `quoted` selects a phrase query in the DSL."""
 
-    _equality_attrs = ["value", "quoted"]
+    _equality_attrs = ["value", "quoted"]  # noqa: RUF012 (luqum declares them as lists)
 
     def __init__(self, value: LiteralValue, quoted: bool = False, **kwargs: object) -> None:
         self.value = value
@@ -78,7 +78,7 @@ class Literal(KqlItem):
 class Wildcard(KqlItem):
     """An unquoted value with at least one unescaped `*`: `parts` alternate literal text and `STAR`."""
 
-    _equality_attrs = ["parts"]
+    _equality_attrs = ["parts"]  # noqa: RUF012 (luqum declares them as lists)
 
     def __init__(self, parts: tuple[str | _Star, ...], **kwargs: object) -> None:
         self.parts = tuple(parts)
@@ -105,8 +105,8 @@ Value = Literal | Wildcard
 class Is(KqlItem):
     """`field:value` (or free text when `field` is None). A wildcard `field` is a `Wildcard` of the name."""
 
-    _equality_attrs = ["field"]
-    _children_attrs = ["value"]
+    _equality_attrs = ["field"]  # noqa: RUF012 (luqum declares them as lists)
+    _children_attrs = ["value"]  # noqa: RUF012 (luqum declares them as lists)
 
     def __init__(self, field: str | Wildcard | None, value: Value, **kwargs: object) -> None:
         self.field = field
@@ -120,7 +120,7 @@ class Is(KqlItem):
 class Exists(KqlItem):
     """`field:*`: the field has an indexed value."""
 
-    _equality_attrs = ["field"]
+    _equality_attrs = ["field"]  # noqa: RUF012 (luqum declares them as lists)
 
     def __init__(self, field: str | Wildcard, **kwargs: object) -> None:
         self.field = field
@@ -134,8 +134,8 @@ class Range(KqlItem):
     """`field < value`, `<=`, `>`, `>=` (one bound; Kibana has no two-sided range syntax)."""
 
     OPERATORS = ("<", "<=", ">", ">=")
-    _equality_attrs = ["field", "op"]
-    _children_attrs = ["value"]
+    _equality_attrs = ["field", "op"]  # noqa: RUF012 (luqum declares them as lists)
+    _children_attrs = ["value"]  # noqa: RUF012 (luqum declares them as lists)
 
     def __init__(self, field: str | Wildcard, op: str, value: Value, **kwargs: object) -> None:
         self.field = field
@@ -148,12 +148,13 @@ class Range(KqlItem):
 
 
 class Nested(KqlItem):
-    """`path:{ query }`: every clause of `query` must match one and the same nested object."""
+    """`path:{ query }`: every clause of `query` must match one and the same nested object. `path` is a
+    `Wildcard` when written with an unescaped `*` (Kibana's grammar allows it)."""
 
-    _equality_attrs = ["path"]
-    _children_attrs = ["query"]
+    _equality_attrs = ["path"]  # noqa: RUF012 (luqum declares them as lists)
+    _children_attrs = ["query"]  # noqa: RUF012 (luqum declares them as lists)
 
-    def __init__(self, path: str, query: Item, **kwargs: object) -> None:
+    def __init__(self, path: str | Wildcard, query: Item, **kwargs: object) -> None:
         self.path = path
         self.query = query
         super().__init__(**kwargs)  # type: ignore[arg-type]
