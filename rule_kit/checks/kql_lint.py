@@ -84,10 +84,13 @@ def _field_offset(text: str, node: Item, name: str) -> tuple[int, int]:
         return node.pos, len(name)
     if text.startswith(f'"{name}"', node.pos):
         return node.pos, len(name) + 2
-    found = None
-    for match in re.finditer(re.escape(name) + r'"?\s*:', text[: node.pos]):
-        found = match
-    return (found.start(), len(name)) if found else (node.pos, max(node.size, 1))
+    after = re.compile(r'"?\s*:')
+    at = text.rfind(name, 0, node.pos)
+    while at >= 0:  # the last `name:` (or `"name":`) written before the value
+        if after.match(text, at + len(name)):
+            return at, len(name)
+        at = text.rfind(name, 0, at)
+    return node.pos, max(node.size, 1)
 
 
 def _clauses(text: str, node: Item, prefix: str = "") -> Iterator[_Clause]:
@@ -104,6 +107,29 @@ def _clauses(text: str, node: Item, prefix: str = "") -> Iterator[_Clause]:
         return  # a wildcard field pattern (`process.*:x`) is resolved by Kibana against the data view: skipped
     for child in node.children:
         yield from _clauses(text, child, prefix)
+
+
+@dataclass(slots=True)
+class _Walk:
+    """One walk of a query tree, shared by every RK6xx check of the rule being checked (rules are checked one
+    at a time, so one slot is enough): its nodes, its field clauses, and their catalog entries."""
+
+    tree: Item | None = None
+    nodes: tuple[Item, ...] = ()
+    clauses: tuple[_Clause, ...] = ()
+    catalog: FieldCatalog | None = None
+    typed: tuple[FieldInfo | None, ...] = ()
+
+
+_WALK = _Walk()
+
+
+def _walk(text: str, tree: Item) -> _Walk:
+    if _WALK.tree is not tree:
+        _WALK.tree, _WALK.catalog, _WALK.typed = tree, None, ()
+        _WALK.nodes = tuple(_nodes(tree))
+        _WALK.clauses = tuple(_clauses(text, tree))
+    return _WALK
 
 
 def _query(rule: Rule) -> tuple[str, Item] | None:
@@ -150,8 +176,12 @@ def _typed_clauses(rule: Rule, context: CheckContext) -> Iterator[tuple[str, _Cl
         return
     text, tree = query
     catalog = context.fields_for(rule)
-    for clause in _clauses(text, tree):
-        yield text, clause, catalog.resolve(clause.field) if clause.field else None, catalog
+    walk = _walk(text, tree)
+    if walk.catalog is not catalog:
+        walk.catalog = catalog
+        walk.typed = tuple(catalog.resolve(c.field) if c.field else None for c in walk.clauses)
+    for clause, info in zip(walk.clauses, walk.typed, strict=True):
+        yield text, clause, info, catalog
 
 
 def _value_finding(rule: Rule, text: str, value: Item, message: str, severity: Severity | None = None) -> Finding:
@@ -164,7 +194,7 @@ def _values(rule: Rule) -> Iterator[tuple[str, Is | Range, Literal | Wildcard]]:
     if query is None:
         return
     text, tree = query
-    for node in _nodes(tree):
+    for node in _walk(text, tree).nodes:
         if isinstance(node, Is | Range) and isinstance(node.value, Literal | Wildcard):
             yield text, node, node.value
 
@@ -404,7 +434,7 @@ def mixed_and_or(rule: Rule) -> Iterator[Finding]:
     if query is None:
         return
     text, tree = query
-    for node in _nodes(tree):
+    for node in _walk(text, tree).nodes:
         if not isinstance(node, OrOperation):
             continue
         bare = [o for o in node.children if isinstance(o, AndOperation) and not _wrapped(text, o)]
@@ -428,7 +458,7 @@ def free_text(rule: Rule) -> Iterator[Finding]:
     if query is None:
         return
     text, tree = query
-    for clause in _clauses(text, tree):
+    for clause in _walk(text, tree).clauses:
         if clause.field is None and isinstance(clause.node, Is):
             message = f"`{_short(_source(text, clause.node))}` has no field: it is free text over every default field"
             yield _value_finding(rule, text, clause.node, message)
@@ -549,7 +579,7 @@ def ignore_above(rule: Rule, context: CheckContext) -> Iterator[Finding]:
 
 def _operators(text: str, tree: Item) -> Iterator[tuple[int, str]]:
     """(offset, word) of every `and`/`or`/`not` operator as written in the query."""
-    for node in _nodes(tree):
+    for node in _walk(text, tree).nodes:
         if isinstance(node, AndOperation | OrOperation):
             operands = node.children
             for left, right in itertools.pairwise(operands):
@@ -620,7 +650,7 @@ def duplicate_or_contradictory_clause(rule: Rule) -> Iterator[Finding]:
         return
     text, tree = query
     flattened: set[int] = set()
-    for node in _nodes(tree):
+    for node in _walk(text, tree).nodes:
         if not isinstance(node, AndOperation | OrOperation) or id(node) in flattened:
             continue
         flattened.update(id(n) for n in _nodes(node) if type(n) is type(node))
@@ -628,11 +658,15 @@ def duplicate_or_contradictory_clause(rule: Rule) -> Iterator[Finding]:
         operands = _operands(node)
         for index, operand in enumerate(operands):
             earlier = operands[:index]
-            span = _span(rule, text, operand.pos, operand.pos + operand.size)
+            duplicate = operand in earlier
+            negation = not duplicate and isinstance(operand, Not) and operand.children[0] in operands
+            if not (duplicate or negation):
+                continue
+            span = _span(rule, text, operand.pos, operand.pos + operand.size)  # positions only for a finding
             shown = _short(_source(text, operand))
-            if operand in earlier:
+            if duplicate:
                 yield Finding(QUERY, f"`{shown}` appears twice in this `{word}`", span=span)
-            elif isinstance(operand, Not) and operand.children[0] in operands:
+            else:
                 if word == "and":
                     message = f"`{shown}` contradicts its own positive clause in this `and`: it can never match"
                     yield Finding(QUERY, message, span=span, severity=Severity.ERROR)
