@@ -238,3 +238,16 @@ def test_cli_kql_ast() -> None:
     assert result.exit_code == 1
     assert "error: two expressions need `and` or `or` between them\n" in result.output
     assert 'process.args:"-c" process.name:bash\n                  ^\n' in result.output
+
+
+def test_a_quoted_value_needs_a_space_before_or() -> None:
+    # kql.md A1.2: `or` needs whitespace on both sides, also after a quoted value.
+    with pytest.raises(KqlSyntaxError, match="`or` needs a space on both sides"):
+        parse('"x"or y')
+
+
+def test_a_short_unicode_escape_stays_literal_inside_quotes() -> None:
+    # kql.md A1.3: inside quotes, `\u` without 4 hex digits is kept literally (unquoted, it is an error).
+    assert dump(parse('a:"\\u12"')) == '(is a (quoted "\\\\u12"))'
+    with pytest.raises(KqlSyntaxError):
+        parse("a:\\u12")
