@@ -208,14 +208,15 @@ class Duplicates:
     """Collects rule ids, names and file names; reports every place of a duplicate at the end."""
 
     def __init__(self) -> None:
-        self.places: dict[tuple[str, str], list[Path]] = defaultdict(list)
+        self.places: dict[tuple[str, str], list[str]] = defaultdict(list)
 
     def observe(self, rule: Rule) -> None:
+        path = str(rule.path)  # a str is a third of a Path's size: this is kept for every file of the run
         if rule.rule_id:
-            self.places[("rule_id", rule.rule_id)].append(rule.path)
+            self.places[("rule_id", rule.rule_id)].append(path)
         if rule.name:
-            self.places[("name", rule.name)].append(rule.path)
-        self.places[("stem", rule.path.name)].append(rule.path)
+            self.places[("name", rule.name)].append(path)
+        self.places[("stem", rule.path.name)].append(path)
 
     def finish(self) -> Iterable[Diagnostic]:
         checks = {"rule_id": DUPLICATE_RULE_ID, "name": DUPLICATE_NAME, "stem": DUPLICATE_STEM}
@@ -226,14 +227,14 @@ class Duplicates:
                 others = _listing([p for p in paths if p != path])
                 if kind == "stem":
                     message = f"another rule file is also named {value}: {others}"
-                    yield checks[kind].at(read_rule(path), Finding((), message))
+                    yield checks[kind].at(read_rule(Path(path)), Finding((), message))
                     continue
                 # Only files involved in a duplicate are read again, to position the finding.
                 message = f"{kind} {value!r} is also used by {others}"
-                yield checks[kind].at(read_rule(path), Finding(("rule", kind), message))
+                yield checks[kind].at(read_rule(Path(path)), Finding(("rule", kind), message))
 
 
-def _listing(paths: list[Path], most: int = 3) -> str:
+def _listing(paths: list[str], most: int = 3) -> str:
     """Name a few paths, count the rest: a finding on each of 1,000 copies must not list 999 files."""
     names = ", ".join(str(p) for p in paths[:most])
     return names if len(paths) <= most else f"{names} and {len(paths) - most} other files"
