@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from rule_kit.checks.registry import Finding, rule_check
 from rule_kit.diagnostics import Edit, Fix, Severity
 from rule_kit.rules.model import Rule
-from rule_kit.rules.positions import KeyPath, Span
+from rule_kit.rules.positions import KeyPath, Span, line_column
 
 NOTE: KeyPath = ("rule", "note")
 SETUP: KeyPath = ("rule", "setup")
@@ -180,11 +180,6 @@ def _exact_span(rule: Rule, guide: Guide, line: int, column: int, end_column: in
 def _span(rule: Rule, guide: Guide, line: int, column: int, end_column: int) -> Span:
     """Like `_exact_span`, falling back to the span of the whole value."""
     return _exact_span(rule, guide, line, column, max(end_column, column)) or rule.locate(guide.key_path)
-
-
-def _point(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _find(guide: Guide, needle: str, start: tuple[int, int], last_line: int) -> tuple[int, int] | None:
@@ -464,7 +459,7 @@ def transform_placeholder_mismatch(rule: Rule) -> Iterator[Finding]:
                 continue
             count = len(available) if isinstance(available, list) else 0
             have = f"has {count} `[[transform.{kind}]]` entr{'y' if count == 1 else 'ies'}" if count else "has none"
-            line, column = _point(guide.text, match.start())
+            line, column = line_column(guide.text, match.start())
             yield Finding(
                 NOTE,
                 f"`{match.group(0)}` has no `[[transform.{kind}]]` entry number {number} (the rule {have})",

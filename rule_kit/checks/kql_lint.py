@@ -7,7 +7,6 @@ query string (`line_column`), then a file position (`Rule.locate_in_string`).
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import itertools
 import re
@@ -17,13 +16,13 @@ from dataclasses import dataclass
 from luqum.tree import AndOperation, Item, Not, OrOperation
 
 from rule_kit.checks.context import CheckContext
-from rule_kit.checks.kql_syntax import QUERY, line_column, parsed_query
+from rule_kit.checks.kql_syntax import QUERY, parsed_query
 from rule_kit.checks.registry import Finding, rule_check
 from rule_kit.diagnostics import Edit, Fix, Severity
 from rule_kit.fields import FieldCatalog, FieldInfo
 from rule_kit.kql.nodes import STAR, Exists, Is, Literal, Nested, Range, Wildcard
 from rule_kit.rules.model import Rule
-from rule_kit.rules.positions import Span
+from rule_kit.rules.positions import Span, line_column
 
 __all__ = [
     "case_sensitive_value",
@@ -203,10 +202,8 @@ def _values(rule: Rule) -> Iterator[tuple[str, Is | Range, Literal | Wildcard]]:
 
 
 def _hint(catalog: FieldCatalog, name: str) -> str:
-    parent = name.rsplit(".", 1)[0]
-    candidates = [n for n in catalog.names() if n.startswith(parent)] or list(catalog.names())
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    close = catalog.suggest(name)
+    return f"; did you mean `{close}`?" if close else ""
 
 
 @rule_check("RK601", "unknown-field", Severity.WARNING)

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from rule_kit.checks.registry import Finding, rule_check
 from rule_kit.diagnostics import Severity
 from rule_kit.rules.model import Rule
-from rule_kit.rules.query import QUERY, line_column, parsed_query, query_of
+from rule_kit.rules.positions import line_column
+from rule_kit.rules.query import QUERY, parsed_query, query_of
 
 __all__ = ["QUERY", "kql_syntax_error", "line_column", "parsed_query", "query_of"]
 

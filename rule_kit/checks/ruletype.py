@@ -3,7 +3,6 @@ the settings a schema can type but not judge."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -174,10 +173,8 @@ def timestamp_override_not_date(rule: Rule, context: CheckContext) -> Iterator[F
 
 
 def _hint(catalog: FieldCatalog, name: str) -> str:
-    parent = name.rsplit(".", 1)[0]
-    candidates = [n for n in catalog.names() if n.startswith(parent)] or list(catalog.names())
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    close = catalog.suggest(name)
+    return f"; did you mean `{close}`?" if close else ""
 
 
 @rule_check("RK407", "new-terms-degenerate", Severity.WARNING)

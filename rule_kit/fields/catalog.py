@@ -14,6 +14,7 @@ also types the children of dynamically mapped parents (`labels.*`, `container.la
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
@@ -247,6 +248,13 @@ class FieldCatalog:
         if self._names is None:
             self._names = tuple(sorted(self._fields))
         return self._names
+
+    def suggest(self, name: str) -> str | None:
+        """The known field closest to a misspelt `name` (siblings first), for a did-you-mean."""
+        parent = name.rsplit(".", 1)[0]
+        candidates = [n for n in self.names() if n.startswith(parent)] or list(self.names())
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+        return close[0] if close else None
 
     def type_of(self, name: str) -> str | None:
         value = self._fields.get(name)

@@ -37,6 +37,12 @@ class Located:
     value_end: int
 
 
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of `offset` in `text` (for positions inside a string value)."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def format_key_path(path: KeyPath) -> str:
     """``("rule", "threat", 0, "name")`` -> ``rule.threat[0].name`` (the form users read and config uses)."""
     out: list[str] = []

@@ -48,9 +48,3 @@ def query_of(rule: Rule) -> Item | None:
     """The KQL tree of a rule's query, or None when it has none or it does not parse (RK501 reports that)."""
     parsed = parsed_query(rule)
     return parsed.tree if parsed is not None else None
-
-
-def line_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of `offset` in `text`."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
