@@ -1,4 +1,4 @@
-# rule-kit: `make run` checks the bundled rules; `make test` runs the whole test suite.
+# rule-kit: `make run` checks and tests the bundled rules; `make test` runs the whole test suite.
 # Both create .venv on first use (Python >= 3.11), so they work from a clean clone.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/rule-kit check rules/
+	$(BIN)/rule-kit test rules/
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,6 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/load_data.py
 	$(BIN)/python bench/kql_parse.py
 	$(BIN)/python bench/kql_matcher.py
+	$(BIN)/python bench/engine_new_terms.py
+	$(BIN)/python bench/test_corpus.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site build dist

@@ -15,17 +15,20 @@ import click
 
 from rule_kit import __version__
 from rule_kit.api import RuleQuery, RuleQueryError, iter_checked, load_query
+from rule_kit.checks.context import CheckContext
 from rule_kit.checks.files import UNREADABLE_CODES
 from rule_kit.checks.registry import all_checks, get_check
 from rule_kit.checks.run import CheckSession
 from rule_kit.config import Config, ConfigError, load_config
 from rule_kit.diagnostics import Diagnostic
+from rule_kit.engine import NotExecutable, RuleError, as_instant, execute, latest_time, plan_rule
 from rule_kit.events import EventsFileError, read_events
 from rule_kit.fixes import format_file, plan_fixes, write_atomically
 from rule_kit.kql import DslError, explain, to_dsl
 from rule_kit.report import FORMATS, Report, render
+from rule_kit.report.execution import render_execution
 from rule_kit.report.reference import checks_reference
-from rule_kit.rules import PathNotFoundError, iter_rule_files
+from rule_kit.rules import PathNotFoundError, iter_rule_files, read_rule
 from rule_kit.schema.bundle import editor_schema
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3
@@ -211,13 +214,40 @@ def dsl_command(rule_file: Path) -> None:
 @cli.command("explain")
 @click.argument("rule_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("events_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-def explain_command(rule_file: Path, events_file: Path) -> None:
-    """Show, clause by clause, whether a rule's query matches each event (a JSON object, or NDJSON lines)."""
-    query = _query(rule_file)
+@click.option("--now", help="The run instant, ISO-8601 or epoch ms (default: the latest event's timestamp).")
+@click.option("--runs", type=click.IntRange(min=1), default=1, show_default=True, help="Consecutive runs.")
+def explain_command(rule_file: Path, events_file: Path, now: str | None, runs: int) -> None:
+    """Run a rule over events (a JSON object, a list, or NDJSON) and show the alerts and, for each event, its
+    timestamp against the window and the query clause by clause."""
     try:
         events = read_events(events_file)
     except EventsFileError as error:
         raise click.UsageError(str(error)) from None
+    config = load_config()
+    rule = read_rule(rule_file)
+    try:
+        plan = plan_rule(rule, CheckContext(config).fields_for(rule))
+    except NotExecutable as reason:
+        click.echo(f"rule-kit: {rule_file}: cannot run the rule ({reason}); explaining its query only", err=True)
+        _explain_query(rule_file, events)
+        return
+    except RuleError as error:
+        click.echo(f"rule-kit: {rule_file}: {error}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    try:
+        instant = as_instant(now) if now else latest_time(plan, events)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from None
+    try:
+        execution = execute(plan, events, instant, runs)
+    except RuleError as error:
+        click.echo(f"rule-kit: {rule_file}: {error}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(render_execution(execution, events))
+
+
+def _explain_query(rule_file: Path, events: list[dict]) -> None:
+    query = _query(rule_file)
     matched = 0
     for number, event in enumerate(events, start=1):
         explanation = explain(query.tree, event, query.fields)
@@ -225,6 +255,29 @@ def explain_command(rule_file: Path, events_file: Path) -> None:
         click.echo(f"event {number}: {'matches' if explanation.result else 'does not match'}")
         click.echo(explanation.render() + "\n")
     click.echo(f"{matched} of {len(events)} events match the query of {query.rule.name or rule_file}.")
+
+
+@cli.command(
+    "test",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def test_command(args: tuple[str, ...]) -> None:
+    """Run every rule's fixture cases with pytest: rule-kit test [PATHS...] [pytest options].
+
+    Without a path, the configured `paths` (default rules/). Options are pytest's: -k, -x, -q, -v,
+    --junitxml FILE, -n auto (pytest-xdist). Exit status is pytest's. See docs/testing.md."""
+    import pytest
+
+    arguments = list(args)
+    if not any(not a.startswith("-") and Path(a.split("::")[0]).exists() for a in arguments):
+        arguments = [*load_config().paths, *arguments]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        arguments = ["-p", "rule_kit.testing.plugin", *arguments]
+    # rule_kit is imported already, so pytest cannot rewrite asserts in its plugin module: that warning is noise
+    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    sys.exit(int(pytest.main([*quiet, "--rule-kit", *arguments])))
 
 
 def _query(rule_file: Path) -> RuleQuery:

@@ -2,7 +2,7 @@
 
 The same keys in both places (in rule-kit.toml at the top level or under `[tool.rule-kit]`):
 `paths`, `select`, `ignore`, `fail-level`, `per-rule-ignores`, `max-file-size`, `field-catalogs`,
-`unknown-fields`.
+`unknown-fields`, `require-fixtures`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _KEYS = (
     "max-file-size",
     "field-catalogs",
     "unknown-fields",
+    "require-fixtures",
 )
 
 
@@ -45,6 +46,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     field_catalogs: tuple[str, ...] = ("ecs",)
     unknown_fields: Severity = Severity.WARNING
+    require_fixtures: bool = False
     source: Path | None = None
 
     def with_overrides(
@@ -149,6 +151,11 @@ def _build(table: Mapping[str, Any], source: Path) -> Config:
         config = replace(config, field_catalogs=tuple(c if c == "ecs" else _relative(base, c) for c in catalogs))
     if "unknown-fields" in table:
         config = replace(config, unknown_fields=_severity(table["unknown-fields"], f"{source}: unknown-fields"))
+    if "require-fixtures" in table:
+        required = table["require-fixtures"]
+        if not isinstance(required, bool):
+            raise ConfigError(f"{source}: require-fixtures must be true or false")
+        config = replace(config, require_fixtures=required)
     if "per-rule-ignores" in table:
         ignores = table["per-rule-ignores"]
         if not isinstance(ignores, dict):

@@ -35,6 +35,4 @@ class CheckContext:
 
     def fields_for(self, rule: Rule) -> FieldCatalog:
         """ECS, the multi-fields of the rule's indices (Elastic Defend's `.caseless`), and the team's fields."""
-        index = rule.section.get("index")
-        patterns = [p for p in index if isinstance(p, str)] if isinstance(index, list) else []
-        return catalog_for_indices(patterns, self.team_catalog())
+        return catalog_for_indices(rule.indices, self.team_catalog())

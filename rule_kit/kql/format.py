@@ -151,10 +151,10 @@ def _values(node: Item, context: str) -> str:
     """The inside of a value list: the same precedence as clauses, values instead of `field:value`."""
     if isinstance(node, OrOperation):
         text = " or ".join(_values(o, "or") for o in node.operands)
-        return f"({text})" if context in ("and", "not") else text
+        return f"({text})" if context in ("or", "and", "not") else text  # a nested group keeps its shape
     if isinstance(node, AndOperation):
         text = " and ".join(_values(o, "and") for o in node.operands)
-        return f"({text})" if context == "not" else text
+        return f"({text})" if context in ("and", "not") else text
     if isinstance(node, Not):
         return "not " + _values(node.a, "not")
     assert isinstance(node, Is)

@@ -41,7 +41,7 @@ from rule_kit.kql.nodes import (
     Wildcard,
 )
 
-__all__ = ["CompiledNode", "KqlTypeError", "Matcher", "compile", "glob_match", "tokenize"]
+__all__ = ["CompiledNode", "KqlTypeError", "Matcher", "compile", "date_millis", "glob_match", "term_reader", "tokenize"]
 
 Values = list[Any]
 Test = Callable[[Values], bool]
@@ -99,6 +99,8 @@ def make_getter(path: str) -> Getter:
             for item in value:
                 descend(item, j, out)
 
+    if 1 < n <= _UNROLLED_PARTS:
+        return _unrolled_getter(parts, descend)
     if n == 1:
         key = parts[0]
 
@@ -128,6 +130,40 @@ def make_getter(path: str) -> Getter:
         return out
 
     return get
+
+
+_UNROLLED_PARTS = 6
+
+
+def _unrolled_getter(parts: list[str], descend: Callable[[Any, int, Values], None]) -> Getter:
+    """The same reading as `make_getter`'s walk, written out as straight-line code for this path (every split of
+    the path into dotted keys, nested dicts first), so that the common document costs a few dict lookups and no
+    recursion. Lists on the way fall back to the general walk (`descend`)."""
+    n, counter = len(parts), iter(range(1 << 16))
+    lines = ["def get(doc):", "    out = []"]
+
+    def emit(obj: str, i: int, pad: str) -> None:
+        for j in range(i + 1, n + 1):
+            var = f"v{next(counter)}"
+            lines.append(f"{pad}{var} = {obj}.get({'.'.join(parts[i:j])!r})")
+            if j == n:
+                lines.extend(
+                    [
+                        f"{pad}if {var} is not None:",
+                        f"{pad}    if type({var}) is list: _leaves({var}, out)",
+                        f"{pad}    elif type({var}) is not dict: out.append({var})",
+                    ]
+                )
+            else:
+                lines.append(f"{pad}if type({var}) is dict:")
+                emit(var, j, pad + "    ")
+                lines.extend([f"{pad}elif type({var}) is list:", f"{pad}    descend({var}, {j}, out)"])
+
+    emit("doc", 0, "    ")
+    lines.append("    return out")
+    namespace: dict[str, Any] = {"_leaves": _leaves, "descend": descend}
+    exec("\n".join(lines), namespace)  # generated from the path's parts only, every key written with repr()
+    return namespace["get"]
 
 
 def make_object_getter(path: str) -> Getter:
@@ -337,7 +373,10 @@ _PARTIAL = re.compile(
 def _as_date(value: Any) -> datetime | None:
     """A source value of a date field (ISO-8601 or epoch milliseconds, UTC), or None if it does not parse."""
     if type(value) in (int, float):
-        return _EPOCH + timedelta(milliseconds=value)
+        try:
+            return _EPOCH + timedelta(milliseconds=value)
+        except (OverflowError, ValueError):  # beyond the dates Elasticsearch accepts: the document has none
+            return None
     if type(value) is not str:
         return None
     try:
@@ -488,7 +527,13 @@ class _Compiler:
             a, b = fns
             fn = lambda doc: a(doc) and b(doc)  # noqa: E731
         else:
-            fn = lambda doc: all(f(doc) for f in fns)  # noqa: E731
+
+            def fn(doc: dict) -> bool:
+                for f in fns:  # noqa: SIM110 - a loop is faster than all() on the hot path
+                    if not f(doc):
+                        return False
+                return True
+
         return CompiledNode(node, "and", fn, children)
 
     def _or(self, node: OrOperation, prefix: str) -> CompiledNode:
@@ -499,15 +544,43 @@ class _Compiler:
             getter, key = children[0].getter, children[0].exact_key[1]  # type: ignore[index]
             targets = frozenset(c.exact_key[2] for c in children)  # type: ignore[index]
 
+            plain = getattr(key, "plain", False)
+
             def fn(doc: dict) -> bool:
-                for value in getter(doc):  # type: ignore[misc]  # noqa: SIM110 - a loop is faster than any()
-                    if key(value) in targets:
+                for value in getter(doc):  # type: ignore[misc]
+                    if plain and type(value) is str:
+                        if value in targets:
+                            return True
+                    elif key(value) in targets:
                         return True
                 return False
 
             return CompiledNode(node, "or", fn, children)
+        fields = {c.field if c.kind == "leaf" and c.test is not None else None for c in children}
+        if len(fields) == 1 and None not in fields and len(children) > 1:
+            # clauses on one field (`f:(*a* or *b*)`): read the field once, try each clause's test on its values
+            getter, tests = children[0].getter, tuple(c.test for c in children)
+            merged = _merge_keyword_tests(tests)  # type: ignore[arg-type]
+            if merged is not None:
+                tests = (merged,)
+
+            def read_once(doc: dict) -> bool:
+                values = getter(doc)  # type: ignore[misc]
+                for test in tests:  # noqa: SIM110 - a loop is faster than any() on the hot path
+                    if test(values):  # type: ignore[misc]
+                        return True
+                return False
+
+            return CompiledNode(node, "or", read_once, children)
         fns = tuple(c.fn for c in children)
-        return CompiledNode(node, "or", lambda doc: any(f(doc) for f in fns), children)
+
+        def fn(doc: dict) -> bool:
+            for f in fns:  # noqa: SIM110 - a loop is faster than any() on the hot path
+                if f(doc):
+                    return True
+            return False
+
+        return CompiledNode(node, "or", fn, children)
 
     def _nested(self, node: Nested, prefix: str) -> CompiledNode:
         full = prefix + node.path
@@ -781,10 +854,24 @@ def _keyword_key(info: FieldInfo) -> Callable[[Any], str | None]:
             return None
         return text.lower() if lower else text
 
+    key.plain = not lower  # type: ignore[attr-defined]  # a string is its own term (when not over the limit)
     return key
 
 
 def _exact_fn(getter: Getter, key: Callable[[Any], str | None], target: str) -> Predicate:
+    if getattr(key, "plain", False):  # without a normalizer an equal string is the term (`target` is indexable)
+
+        def plain(doc: dict) -> bool:
+            values = getter(doc)
+            if target in values:
+                return True
+            for value in values:  # noqa: SIM110 - a loop is faster than any() on the hot path
+                if type(value) is not str and key(value) == target:
+                    return True
+            return False
+
+        return plain
+
     def fn(doc: dict) -> bool:
         for value in getter(doc):  # noqa: SIM110 - a loop is faster than any() on the hot path
             if key(value) == target:
@@ -843,24 +930,64 @@ def _wildcard_test(info: FieldInfo, value: Wildcard, split: bool, text: bool) ->
             return False
 
         return text_test
-    key = _keyword_key(info)
     lower = bool(info.normalizer)
-    globs = [_segments(parts, lower=lower) for wild, parts in clauses if wild]
+    globs = tuple(_glob_predicate(_segments(parts, lower=lower)) for wild, parts in clauses if wild)
     exact = frozenset((p[0].lower() if lower else p[0]) for wild, p in clauses if not wild)
+    return _keyword_terms_test(info, exact, globs)
+
+
+def _keyword_terms_test(info: FieldInfo, exact: frozenset[str], globs: tuple[Callable[[str], bool], ...]) -> Test:
+    """True when some indexed term of the values is one of `exact` or satisfies one of `globs`. The test carries
+    `keyword_terms` so that an `or` of such clauses on one field merges into one test (one pass over the values)."""
+    key = _keyword_key(info)
+
+    plain = getattr(key, "plain", False)
+    limit = info.ignore_above if info.ignore_above is not None else float("inf")
 
     def keyword_test(values: Values) -> bool:
         for v in values:
-            term = key(v)
-            if term is None:
-                continue
+            if plain and type(v) is str:
+                if len(v) > limit:
+                    continue
+                term = v
+            else:
+                term = key(v)
+                if term is None:
+                    continue
             if term in exact:
                 return True
-            for g in globs:
-                if glob_match(g, term):
+            for matches in globs:
+                if matches(term):
                     return True
         return False
 
+    keyword_test.keyword_terms = (info, exact, globs)  # type: ignore[attr-defined]
     return keyword_test
+
+
+def _merge_keyword_tests(tests: tuple[Test, ...]) -> Test | None:
+    """One keyword test for an `or` of keyword tests on the same field, or None when they are not all such."""
+    parts = [getattr(test, "keyword_terms", None) for test in tests]
+    if any(p is None for p in parts) or len({p[0] for p in parts}) != 1:  # type: ignore[index]
+        return None
+    info = parts[0][0]  # type: ignore[index]
+    exact = frozenset().union(*(p[1] for p in parts))  # type: ignore[index]
+    globs = tuple(g for p in parts for g in p[2])  # type: ignore[index]
+    return _keyword_terms_test(info, exact, globs)
+
+
+def _glob_predicate(segments: tuple[str, ...]) -> Callable[[str], bool]:
+    """`glob_match` for these segments, with the common shapes (`*x*`, `x*`, `*x`, `*`) as plain string tests."""
+    if len(segments) == 2:
+        head, tail = segments
+        if not tail:
+            return lambda term: term.startswith(head)
+        if not head:
+            return lambda term: term.endswith(tail)
+    if len(segments) == 3 and not segments[0] and not segments[2]:
+        middle = segments[1]
+        return lambda term: middle in term
+    return lambda term: glob_match(segments, term)
 
 
 def _exists_test(info: FieldInfo) -> Test:
@@ -892,3 +1019,83 @@ def _query_bool(value: Any, name: str, node: Item) -> bool:
     if wanted is None:
         raise KqlTypeError(f"{name} is a boolean field: {value!r} is not true or false", field=name, node=node)
     return wanted
+
+
+# --- what aggregations see (the engine's new_terms and threshold) -----------------------------------------------
+
+
+def date_millis(value: Any) -> int | None:
+    """A date field's source value (ISO-8601 or epoch milliseconds) as epoch milliseconds, as Elasticsearch
+    stores a `date` (sub-millisecond digits dropped), or None when it does not parse."""
+    moment = None
+    if type(value) is str and value[4:5] == "-":  # the common `2026-03-24T12:00:00.000Z`: the stdlib parser alone
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    if moment is None:
+        moment = _as_date(value)
+        if moment is None:
+            return None
+    try:
+        delta = moment - _EPOCH
+    except OverflowError:
+        return None
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def term_reader(info: FieldInfo | None, name: str) -> Getter:
+    """`terms(doc)`: the distinct indexed terms of field `name`, in source order, as a terms or composite
+    aggregation buckets them: keyword values normalized and dropped over `ignore_above`, ip addresses in canonical
+    form, numbers coerced (integers truncated), dates as epoch milliseconds, booleans as bool. Values the type
+    rejects are not indexed. A field missing from the mapping (`info` None) has no terms."""
+    if info is None:
+        return lambda doc: []
+    getter = make_getter(info.multi_field_of or name)
+    family = _family(info.type)
+    convert: Callable[[Any], Any]
+    if family == "keyword":
+        convert = _keyword_key(info)
+    elif family == "number":
+        integer = info.type in _INTEGER_TYPES
+        convert = lambda value: _as_number(value, integer)  # noqa: E731
+    elif family == "ip":
+        convert = _canonical_ip
+    elif family == "date":
+        convert = date_millis
+    elif family == "boolean":
+        convert = _as_bool
+    else:  # text: not aggregatable (the engine refuses such a rule before reading terms)
+        convert = lambda value: None  # noqa: E731
+
+    plain_strings = family == "keyword" and not info.normalizer
+    limit = info.ignore_above if info.ignore_above is not None else float("inf")
+
+    def terms(doc: dict) -> Values:
+        values = getter(doc)
+        if len(values) == 1:  # the common single value
+            value = values[0]
+            if plain_strings and type(value) is str:
+                return [value] if len(value) <= limit else []
+            term = convert(value)
+            return [] if term is None else [term]
+        out: Values = []
+        for value in values:
+            term = convert(value)
+            if term is not None and term not in out:
+                out.append(term)
+        return out
+
+    return terms
+
+
+def _canonical_ip(value: Any) -> str | None:
+    """The term of an ip value as Elasticsearch prints it: IPv4 (also IPv4-mapped IPv6) dotted, IPv6 compressed."""
+    position = _as_ip(value)
+    if position is None:
+        return None
+    address = ipaddress.IPv6Address(position)
+    return str(address.ipv4_mapped or address)

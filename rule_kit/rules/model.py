@@ -48,6 +48,12 @@ class Rule:
     def type(self) -> str | None:
         return self._text_field("type")
 
+    @property
+    def indices(self) -> list[str]:
+        """The rule's `index` patterns (the strings among them); empty when it has none."""
+        index = self.section.get("index")
+        return [p for p in index if isinstance(p, str)] if isinstance(index, list) else []
+
     def get(self, key_path: KeyPath, default: Any = None) -> Any:
         """The value at a key path, or `default` when any step is missing or of the wrong kind."""
         node: Any = self.data

@@ -12,6 +12,7 @@ from rule_kit.checks.registry import all_checks
 from rule_kit.checks.run import run_checks
 from rule_kit.config import Config
 from rule_kit.fixes import apply_fixes
+from rule_kit.fixtures import fixtures_path
 from rule_kit.rules import read_rule
 from tests.conftest import SEED
 
@@ -48,6 +49,10 @@ def _materialise(example: dict[str, Any], folder: Path) -> Path:
     path = folder / example.get("file", "example.toml")  # a `file` such as "rules/macos/x.toml" for path checks
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(example.get("encoding", "utf-8"), errors="replace"))
+    if "fixtures" in example:  # the rule's fixture file (RK8xx), and files it refers to ([[name, content]])
+        fixtures_path(path).write_text(example["fixtures"], encoding="utf-8")
+    for name, content in example.get("files", []):
+        (path.parent / name).write_text(content, encoding="utf-8")
     return path
 
 

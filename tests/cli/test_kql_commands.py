@@ -23,11 +23,12 @@ def test_explain_marks_each_clause(capsys: pytest.CaptureFixture[str], tmp_path:
     events.write_text("\n".join(json.dumps(e) for e in (MATCHING, PIP)) + "\n")
     code, out, _ = run(capsys, "explain", str(SEED), str(events))
     assert code == 0
-    assert "event 1: matches" in out and "event 2: does not match" in out
+    assert "event 1 @ no usable timestamp (in no window)" in out
+    assert "  query matches:" in out and "  query does not match:" in out
     assert (
         '✗ not process.command_line:(*pip* or *conda* or *brew* or *jupyter*)  [process.command_line = "zsh -c' in out
     )
-    assert out.rstrip().endswith("1 of 2 events match the query of First Time Python Spawned a Shell on Host.")
+    assert out.rstrip().endswith("1 of 2 events match the query; 0 alerts.")
 
 
 def test_explain_reports_a_broken_events_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rule_kit.fields import FieldCatalog, FieldInfo
-from rule_kit.kql.matcher import KqlTypeError, compile, flatten, glob_match, tokenize
+from rule_kit.kql.matcher import KqlTypeError, compile, flatten, glob_match, make_getter, tokenize
 from rule_kit.kql.nodes import (
     STAR,
     AndOperation,
@@ -464,6 +464,17 @@ def test_nested_and_dotted_spellings_agree(event, tree, seed):
     expected = matcher(event)
     assert matcher(flatten(event)) is expected
     assert matcher(respell(event, random.Random(seed))) is expected
+
+
+long_paths = st.lists(st.sampled_from(KEYS), min_size=1, max_size=7).map(".".join)
+
+
+@given(events, long_paths, st.integers(0, 2**32))
+def test_a_getter_reads_exactly_the_flattened_field(event, path, seed):
+    """`make_getter` (unrolled up to six parts, recursive beyond) agrees with `flatten`, whatever the spelling."""
+    for document in (event, respell(event, random.Random(seed))):
+        got = make_getter(path)(document)
+        assert sorted(map(repr, got)) == sorted(map(repr, flatten(document).get(path, [])))
 
 
 # --- through the parser -------------------------------------------------------------------------------------

@@ -94,6 +94,12 @@ def test_discovery_skips_fixtures_and_hidden_folders(tmp_path: Path) -> None:
     ]
 
 
+def test_a_fixture_file_named_explicitly_stands_for_its_rule(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text("")
+    (tmp_path / "a.fixtures.toml").write_text("")
+    assert list(iter_rule_files([tmp_path / "a.fixtures.toml", tmp_path / "a.toml"])) == [tmp_path / "a.toml"]
+
+
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         list(iter_rule_files([tmp_path / "nope"]))
