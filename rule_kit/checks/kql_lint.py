@@ -20,17 +20,20 @@ from rule_kit.checks.kql_syntax import QUERY, parsed_query
 from rule_kit.checks.registry import Finding, rule_check
 from rule_kit.diagnostics import Edit, Fix, Severity
 from rule_kit.fields import FieldCatalog, FieldInfo
+from rule_kit.kql.logic import Analysis, analyze
 from rule_kit.kql.nodes import STAR, Exists, Is, Literal, Nested, Range, Wildcard
 from rule_kit.rules.model import Rule
 from rule_kit.rules.positions import Span, line_column
 
 __all__ = [
     "case_sensitive_value",
+    "dead_clause",
     "duplicate_or_contradictory_clause",
     "free_text",
     "ignore_above",
     "leading_wildcard_on_keyword",
     "mixed_and_or",
+    "query_never_matches",
     "question_mark",
     "quoted_wildcard",
     "type_misuse",
@@ -670,3 +673,75 @@ def duplicate_or_contradictory_clause(rule: Rule) -> Iterator[Finding]:
                 else:
                     message = f"`{shown}` or its positive clause is always true: this `or` matches every document"
                     yield Finding(QUERY, message, span=span)
+
+
+def _logic(rule: Rule, context: CheckContext) -> tuple[str, Analysis] | None:
+    """The query's logic analysis, once per rule for RK616 and RK617 (same one-slot cache as the walk)."""
+    query = _query(rule)
+    if query is None:
+        return None
+    text, tree = query
+    catalog = context.fields_for(rule)
+    if _LOGIC[0] is not tree or _LOGIC[1] is not catalog:
+        _LOGIC[:] = [tree, catalog, analyze(tree, catalog)]
+    return text, _LOGIC[2]
+
+
+_LOGIC: list = [None, None, None]
+
+
+@rule_check("RK616", "query-never-matches", Severity.ERROR)
+def query_never_matches(rule: Rule, context: CheckContext) -> Iterator[Finding]:
+    """No event can ever match the query: its clauses contradict each other.
+
+    **What.** `process.name:bash and not process.name:ba*` (every `bash` matches `ba*`); clauses that contradict
+    across groups, `not *:*`. Each field clause is treated as a true/false atom, with only the implications that
+    hold in Elasticsearch whatever the data (a value implies the field exists; on a keyword field an exact value
+    implies the patterns it matches). Two different values of one field do not contradict: a field can hold both.
+
+    **Why.** A rule whose query never matches never alerts, silently.
+
+    **Fix.** Remove or correct the clause named in the message (often a `not` that swallows the positive clause).
+    """
+    found = _logic(rule, context)
+    if found is None or found[1].satisfiable:
+        return
+    text, analysis = found
+    conflict = analysis.conflict
+    if len(conflict) == 2 and any(isinstance(c, Not) and c.children[0] in conflict for c in conflict):
+        return  # `x and not x` side by side: RK615 reports it where it is written
+    first = conflict[0]
+    shown = " and ".join(f"`{_short(_source(text, c))}`" for c in conflict)
+    reason = "contradict each other" if len(conflict) > 1 else "can never be true"
+    span = _span(rule, text, first.pos, first.pos + first.size)
+    yield Finding(QUERY, f"the query can never match: {shown} {reason}", span=span)
+
+
+@rule_check("RK617", "dead-clause", Severity.WARNING)
+def dead_clause(rule: Rule, context: CheckContext) -> Iterator[Finding]:
+    """A clause that never changes whether the query matches (dead logic).
+
+    **What.** `b:y` in `a:x and (a:x or b:y)`; `process.name:*` next to `process.name:bash`: replacing the clause
+    by true (or by false) leaves a query that matches exactly the same documents, whatever the data. A query whose
+    clauses cover every case (`process.name:ba* or not process.name:bash`) matches every document.
+
+    **Why.** Dead logic reads as a condition the rule checks but does not: a reviewer trusts a filter that has no
+    effect, and an intended condition (a typo for another field or value) is silently lost.
+
+    **Fix.** Delete the clause, or write the condition that was meant (another field, `and` instead of `or`).
+    """
+    found = _logic(rule, context)
+    if found is None or not found[1].satisfiable:
+        return
+    text, analysis = found
+    if analysis.always:
+        tree = _query(rule)[1]  # type: ignore[index]
+        operands = _operands(tree) if isinstance(tree, OrOperation) else []
+        if not any(isinstance(o, Not) and o.children[0] in operands for o in operands):  # else RK615 says it
+            message = "the query matches every document: its clauses cover every case, so none of them filters"
+            yield Finding(QUERY, message, span=_span(rule, text, tree.pos, tree.pos + tree.size))
+        return
+    for node in analysis.dead:
+        shown = _short(_source(text, node))
+        message = f"`{shown}` never changes whether the query matches: the query is the same without it"
+        yield Finding(QUERY, message, span=_span(rule, text, node.pos, node.pos + node.size))

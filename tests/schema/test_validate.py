@@ -73,9 +73,8 @@ def mutated_documents(draw: st.DrawFn) -> dict[str, Any]:
         elif action == "replace":
             parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
         elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "risk_scor", "threshold", "new_terms", "index"]))] = draw(
-                st.sampled_from(ODD_VALUES)
-            )
+            key = draw(st.sampled_from(["extra", "risk_scor", "threshold", "new_terms", "index"]))
+            parent[key] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))  # a copy: later steps may mutate it
     return document
 
 
