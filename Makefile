@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/kql_matcher.py
 	$(BIN)/python bench/engine_new_terms.py
 	$(BIN)/python bench/test_corpus.py
+	$(BIN)/python bench/auto_properties.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site build dist

@@ -264,13 +264,15 @@ def _explain_query(rule_file: Path, events: list[dict]) -> None:
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def test_command(args: tuple[str, ...]) -> None:
-    """Run every rule's fixture cases with pytest: rule-kit test [PATHS...] [pytest options].
+    """Run every rule's fixture cases and properties with pytest: rule-kit test [PATHS...] [pytest options].
 
-    Without a path, the configured `paths` (default rules/). Options are pytest's: -k, -x, -q, -v,
-    --junitxml FILE, -n auto (pytest-xdist). Exit status is pytest's. See docs/testing.md."""
+    Without a path, the configured `paths` (default rules/). `--profile ci|dev|thorough` chooses the hypothesis
+    profile for generated events. Other options are pytest's: -k, -x, -q, -v, --junitxml FILE, -n auto
+    (pytest-xdist). Exit status is pytest's. See docs/testing.md."""
     import pytest
 
-    arguments = list(args)
+    arguments = ["--rule-kit-profile" if a == "--profile" else a for a in args]
+    arguments = [f"--rule-kit-profile={a[10:]}" if a.startswith("--profile=") else a for a in arguments]
     if not any(not a.startswith("-") and Path(a.split("::")[0]).exists() for a in arguments):
         arguments = [*load_config().paths, *arguments]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):

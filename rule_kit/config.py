@@ -2,7 +2,7 @@
 
 The same keys in both places (in rule-kit.toml at the top level or under `[tool.rule-kit]`):
 `paths`, `select`, `ignore`, `fail-level`, `per-rule-ignores`, `max-file-size`, `field-catalogs`,
-`unknown-fields`, `require-fixtures`.
+`unknown-fields`, `require-fixtures`, `test-profile`, `auto-properties`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ _KEYS = (
     "field-catalogs",
     "unknown-fields",
     "require-fixtures",
+    "test-profile",
+    "auto-properties",
 )
 
 
@@ -47,6 +49,8 @@ class Config:
     field_catalogs: tuple[str, ...] = ("ecs",)
     unknown_fields: Severity = Severity.WARNING
     require_fixtures: bool = False
+    test_profile: str | None = None
+    auto_properties: bool = True
     source: Path | None = None
 
     def with_overrides(
@@ -156,6 +160,15 @@ def _build(table: Mapping[str, Any], source: Path) -> Config:
         if not isinstance(required, bool):
             raise ConfigError(f"{source}: require-fixtures must be true or false")
         config = replace(config, require_fixtures=required)
+    if "test-profile" in table:
+        profile = table["test-profile"]
+        if profile not in ("ci", "dev", "thorough"):
+            raise ConfigError(f"{source}: test-profile must be one of ci, dev, thorough, not {profile!r}")
+        config = replace(config, test_profile=profile)
+    if "auto-properties" in table:
+        if not isinstance(table["auto-properties"], bool):
+            raise ConfigError(f"{source}: auto-properties must be true or false")
+        config = replace(config, auto_properties=table["auto-properties"])
     if "per-rule-ignores" in table:
         ignores = table["per-rule-ignores"]
         if not isinstance(ignores, dict):

@@ -42,7 +42,8 @@ FIXTURE_UNKNOWN_TEMPLATE = declare(
 
     `template = "python_shel"` in an event starts it from `[template.python_shel]`, which does not exist: the
     event would be missing every field the template gives it. The message suggests the closest defined name.
-    Define the template, or fix the name. A case whose event names an unknown template is not run.
+    Define the template, or fix the name. A case whose event names an unknown template is not run, and neither
+    is a `[[property]]` whose `template` is unknown.
     """,
 )
 
@@ -70,8 +71,12 @@ FIXTURE_INVALID = declare(
     (`runs = "3"`), a case without a `name` or with the name of an earlier case, `expect` other than `"alert"` or
     `"no_alert"`, expectations that contradict each other (`expect = "no_alert"` with `[[case.alert]]` tables, or
     both `expect` and `alerts`), `runs` below 1, `unset` of a field the template does not have, or a
-    `[[case.alert]]` that names an event the case does not have (events are numbered from 1). The case is not
-    run until it is fixed; docs/fixtures.md lists every key.
+    `[[case.alert]]` that names an event the case does not have (events are numbered from 1). In a
+    `[[property]]`: a missing or repeated name, an `expect` other than `"alert"` or `"no_alert"`, no
+    `[property.given]`, an unknown generator key (`regx`: did you mean `regex`?), a `regex` that does not compile
+    (positioned at the character where it goes wrong), generator keys that do not combine (`regex` with
+    `prefix`), a bad `ip` network or `integers` bounds, or `any = true` on a field whose type it cannot draw. The
+    case or property is not run until it is fixed; docs/fixtures.md lists every key.
     """,
 )
 

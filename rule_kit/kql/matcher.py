@@ -538,7 +538,7 @@ class _Compiler:
 
     def _or(self, node: OrOperation, prefix: str) -> CompiledNode:
         children = [self.node(op, prefix) for op in node.operands]
-        keys = {c.exact_key[0] if c.exact_key else None for c in children}
+        keys = {(c.exact_key[0], c.field) if c.exact_key else None for c in children}  # a .caseless view differs
         if len(keys) == 1 and None not in keys and len(children) > 1:
             # every operand is an exact keyword clause on the same field: one set lookup (same semantics)
             getter, key = children[0].getter, children[0].exact_key[1]  # type: ignore[index]
@@ -664,10 +664,10 @@ class _Compiler:
             source = info.multi_field_of[len(prefix) :]  # a multi-field indexes its parent's source value
         if info.is_object:
             if isinstance(node, Exists):  # exists on an object: any leaf below it (Elasticsearch's exists query)
-                objects = make_object_getter(source)
+                below = source + "."
 
-                def has_leaf(doc: dict) -> bool:
-                    return any(flatten(obj) for obj in objects(doc))
+                def has_leaf(doc: dict) -> bool:  # whatever the spelling: `{"process": {...}}`, `{"process.name": x}`
+                    return any(path.startswith(below) for path in flatten(doc))
 
                 return CompiledNode(node, "leaf", has_leaf, field=name, getter=make_getter(source))
             return CompiledNode(node, "leaf", _const(False), field=name, getter=make_getter(source))

@@ -13,11 +13,14 @@ cases of a rule rule-kit cannot run yet (EQL, ES|QL, ...) are skipped with the r
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 from rule_kit.checks.context import CheckContext
@@ -25,10 +28,13 @@ from rule_kit.config import Config, ConfigError, load_config
 from rule_kit.diagnostics import Diagnostic, Severity
 from rule_kit.engine import NotExecutable, RuleError, RulePlan, execute, plan_rule
 from rule_kit.engine.executors import Execution
-from rule_kit.fixtures import Case, fixtures_path, load_fixtures, rule_path_for
+from rule_kit.fixtures import Case, Property, fixtures_path, load_fixtures, rule_path_for
 from rule_kit.report.execution import render_execution
 from rule_kit.rules import Rule, read_rule
 from rule_kit.rules.discover import FIXTURE_SUFFIX
+
+PROFILE_NAMES = ("ci", "dev", "thorough")
+AUTO_PROPERTIES = ("satisfiable", "alerts", "ignores", "robust")
 
 FIXTURES_ITEM = "fixtures"
 
@@ -47,6 +53,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=None,
         help="Fail a rule that has no fixture file (default: skip it; config: require-fixtures).",
+    )
+    group.addoption(
+        "--rule-kit-profile",
+        choices=PROFILE_NAMES,
+        default=None,
+        help="Hypothesis profile for generated events: ci (reproducible), dev, thorough (config: test-profile).",
+    )
+    group.addoption(
+        "--rule-kit-no-auto",
+        action="store_true",
+        default=False,
+        help="Leave out the automatic properties (config: auto-properties = false).",
     )
     parser.addini("rule_kit", type="bool", default=False, help="Collect rule files as with --rule-kit.")
 
@@ -121,6 +139,9 @@ class RuleCollector(pytest.Collector):
             skip_reason = f"not executable yet: {reason}"
         except RuleError as error:
             rule_error = f"the rule cannot run: {error}"
+        if plan is not None and settings.auto_properties and not self.config.getoption("--rule-kit-no-auto"):
+            for name in AUTO_PROPERTIES:
+                yield AutoItem.from_parent(self, name=f"auto: {name}", plan=plan, prop=name)
         path = fixtures_path(rule.path)
         if not path.exists():
             required = self.config.getoption("--rule-kit-require-fixtures")
@@ -139,6 +160,78 @@ class RuleCollector(pytest.Collector):
             yield CaseItem.from_parent(
                 self, name=case.name, case=case, plan=plan, skip_reason=skip_reason, rule_error=rule_error
             )
+        for prop in loaded.properties:
+            yield PropertyItem.from_parent(
+                self, name=f"property: {prop.name}", prop=prop, plan=plan, skip_reason=skip_reason
+            )
+
+
+def _profile(config: pytest.Config) -> hypothesis.settings:
+    """The hypothesis settings for generated events: --rule-kit-profile, else `test-profile` in the configuration,
+    else `ci` under CI (CI set) and `dev` elsewhere."""
+    from rule_kit.testing.auto import PROFILES  # hypothesis strategies load only when properties run
+
+    name = config.getoption("--rule-kit-profile") or _rule_kit_config(config).test_profile
+    if name is None:
+        name = "ci" if os.environ.get("CI") else "dev"
+    return PROFILES[name]
+
+
+class AutoItem(pytest.Item):
+    """One automatic property of an executable rule (rule_kit.testing.auto)."""
+
+    def __init__(self, *, plan: RulePlan, prop: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plan, self.prop = plan, prop
+        self.add_marker(pytest.mark.rule_kit)
+
+    def runtest(self) -> None:
+        from rule_kit.testing.auto import AutoPropertySkipped, check_auto_property
+
+        try:
+            check_auto_property(self.plan, self.prop, _profile(self.config), self.nodeid.encode())
+        except AutoPropertySkipped as reason:
+            pytest.skip(str(reason))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        report = getattr(excinfo.value, "report", None)
+        if callable(report):  # AutoPropertyFailed
+            return f"automatic property {self.prop}: {report()}"
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.parent.name}::{self.name}"
+
+
+class PropertyItem(pytest.Item):
+    """One `[[property]]` of a fixture file: hypothesis explores the family of events it describes."""
+
+    def __init__(self, *, prop: Property, plan: RulePlan | None, skip_reason: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prop, self.plan, self.skip_reason = prop, plan, skip_reason
+        self.add_marker(pytest.mark.rule_kit)
+
+    def runtest(self) -> None:
+        if self.skip_reason is not None:
+            pytest.skip(self.skip_reason)
+        if self.plan is None:
+            raise FixturesProblem("the rule cannot run (see its cases)")
+        from rule_kit.testing.properties import check_property
+
+        with hypothesis_profile(_profile(self.config)):
+            check_property(self.plan, self.prop, database_key=self.nodeid.encode())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        failure = excinfo.value
+        report = getattr(failure, "report", None)
+        if callable(report):  # PropertyFailed
+            return report()
+        if isinstance(failure, FixturesProblem):
+            return str(failure)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return fixtures_path(self.path), self.prop.line - 1, f"{self.parent.name}::{self.name}"
 
 
 class CaseItem(pytest.Item):
@@ -246,6 +339,19 @@ class OrphanFixtures(pytest.File):
 
 class FixturesProblem(Exception):
     """A fixture file error or a missing fixture file that must fail."""
+
+
+@contextmanager
+def hypothesis_profile(profile: hypothesis.settings) -> Iterator[None]:
+    """`profile` as hypothesis' default settings while a property runs (then the previous default again)."""
+    previous = hypothesis.settings.default
+    hypothesis.settings.register_profile("rule-kit-active", profile)
+    hypothesis.settings.load_profile("rule-kit-active")
+    try:
+        yield
+    finally:
+        hypothesis.settings.register_profile("rule-kit-previous", previous)
+        hypothesis.settings.load_profile("rule-kit-previous")
 
 
 def _diagnostic_line(diagnostic: Diagnostic) -> str:

@@ -43,11 +43,11 @@ def _rule_kit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_rule_kit_test_passes_and_its_exit_status_is_pytests(tmp_path: Path) -> None:
     _rules(tmp_path, FIXTURES)
-    result = _rule_kit("test", "rules", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+    result = _rule_kit("test", "rules", "-q", "-p", "no:cacheprovider", "--rule-kit-no-auto", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
     _rules(tmp_path / "failing", FIXTURES.replace('expect = "alert"', 'expect = "no_alert"'))
-    result = _rule_kit("test", "rules", "-q", "-p", "no:cacheprovider", cwd=tmp_path / "failing")
+    result = _rule_kit("test", "rules", "-q", "-p", "no:cacheprovider", "--rule-kit-no-auto", cwd=tmp_path / "failing")
     assert result.returncode == 1
     assert "expected no alert, got 1" in result.stdout
 
@@ -55,13 +55,13 @@ def test_rule_kit_test_passes_and_its_exit_status_is_pytests(tmp_path: Path) -> 
 def test_rule_kit_test_without_paths_uses_the_configured_ones(tmp_path: Path) -> None:
     _rules(tmp_path, FIXTURES)
     (tmp_path / "rule-kit.toml").write_text('paths = ["rules"]\n', encoding="utf-8")
-    result = _rule_kit("test", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+    result = _rule_kit("test", "-q", "-p", "no:cacheprovider", "--rule-kit-no-auto", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
 
 
 def test_the_bundled_rules_pass(tmp_path: Path) -> None:
-    result = _rule_kit("test", str(ROOT / "rules"), "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+    result = _rule_kit("test", str(ROOT / "rules"), "-q", "-p", "no:cacheprovider", "--profile", "ci", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout and "failed" not in result.stdout
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rule_kit.fields import FieldCatalog, FieldInfo
+from rule_kit.fields import FieldCatalog, FieldInfo, load_ecs
 from rule_kit.kql.matcher import KqlTypeError, compile, flatten, glob_match, make_getter, tokenize
 from rule_kit.kql.nodes import (
     STAR,
@@ -508,3 +508,11 @@ def test_parsed_type_error():
 
     with pytest.raises(KqlTypeError):
         compile(parse("num:abc"), CATALOG)
+
+
+def test_exists_on_an_object_sees_every_spelling_of_a_field_below_it():
+    """`process:*` is Elasticsearch's exists on an object: any leaf below it, dotted or nested."""
+    matcher = compile(Exists("process"), load_ecs())
+    assert matcher({"process.name": "x"}) and matcher({"process": {"parent.name": "x"}})
+    assert matcher({"process": {"parent": {"name": "x"}}})
+    assert not matcher({"process": {}}) and not matcher({"processes": {"name": "x"}})
