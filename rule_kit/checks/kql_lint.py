@@ -697,7 +697,8 @@ def query_never_matches(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     **What.** `process.name:bash and not process.name:ba*` (every `bash` matches `ba*`); clauses that contradict
     across groups, `not *:*`. Each field clause is treated as a true/false atom, with only the implications that
     hold in Elasticsearch whatever the data (a value implies the field exists; on a keyword field an exact value
-    implies the patterns it matches). Two different values of one field do not contradict: a field can hold both.
+    implies the patterns it matches; a field ECS expects to hold one value, such as `host.os.type`, cannot hold two).
+    On array fields (`event.category`, `process.args`) two values do not contradict: the field can hold both.
 
     **Why.** A rule whose query never matches never alerts, silently.
 
@@ -713,6 +714,9 @@ def query_never_matches(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     first = conflict[0]
     shown = " and ".join(f"`{_short(_source(text, c))}`" for c in conflict)
     reason = "contradict each other" if len(conflict) > 1 else "can never be true"
+    fields = {c.field for c in conflict if isinstance(c, Is) and isinstance(c.field, str)}
+    if len(conflict) == 2 and len(fields) == 1 and all(isinstance(c, Is) for c in conflict):
+        reason += f" ({fields.pop()} holds one value per event in ECS)"
     span = _span(rule, text, first.pos, first.pos + first.size)
     yield Finding(QUERY, f"the query can never match: {shown} {reason}", span=span)
 

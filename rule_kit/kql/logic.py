@@ -10,9 +10,12 @@ independent, and the *domain* says how, in Elasticsearch's any-value semantics (
   that value (`f:bash` -> `f:ba*`, and `f:Bash` -> `f:bash` under a lowercase normalizer), and a pattern implies
   a wider one (`python*` -> `py*`); values with spaces are left out (on `wildcard` fields spaces split them).
 
-Two different values of one field do not exclude each other (`f:a and f:b` matches `{"f": ["a", "b"]}`), and
-neither do two ranges; only these implications are assumed, so every "never matches" and "dead" verdict holds for
-any data.
+- on a keyword field that ECS expects to hold one value (no `normalize: array`: `host.os.type`, `process.name`,
+  unlike `event.category` or `process.args`), an exact value excludes every clause on the field that does not
+  match it (`host.os.type:macos` -> `not host.os.type:linux`).
+
+On array fields two different values do not exclude each other (`f:a and f:b` matches `{"f": ["a", "b"]}`), and
+two ranges never do; apart from ECS's one-value expectation, every verdict holds for any data.
 
 - **Unsatisfiable**: no assignment of the atoms allowed by the domain makes the query true.
 - **Dead clause**: the clause can be replaced by `true` (or by `false`) and the query matches exactly the same
@@ -198,6 +201,7 @@ class _Builder:
             values = [v for v in values if not _has_space(v.node)]  # on `wildcard` fields spaces split the value
             key = _keyword_key(info)
             lower = bool(info.normalizer)
+            single = "array" not in info.normalize  # ECS expects one value: distinct values exclude each other
             for value in values:
                 term = _exact_term(value.node, key)
                 for other in values:
@@ -207,6 +211,8 @@ class _Builder:
                         term is None and _pattern_implies(value.node, other.node, lower)
                     ):
                         found.append((value.index, other.index))
+                    elif single and term is not None and _decided(other.node):
+                        found.append((value.index, -1 - other.index))  # the one value is `term`: `other` is false
         return found
 
     def domain(self, implications: list[tuple[int, int]]) -> int:
@@ -223,7 +229,16 @@ def _has_space(node: Item) -> bool:
 
 
 def _implies(bdd: _Bdd, a: int, b: int) -> int:
-    return bdd.apply("or", bdd.negate(bdd.var(a)), bdd.var(b))
+    """a -> b; a negative `b` (-1 - index) means a -> not atom(index)."""
+    target = bdd.negate(bdd.var(-1 - b)) if b < 0 else bdd.var(b)
+    return bdd.apply("or", bdd.negate(bdd.var(a)), target)
+
+
+def _decided(node: Item) -> bool:
+    """A keyword value clause whose truth on one known value `_covers` decides (exact values and patterns)."""
+    return isinstance(node, Is) and (
+        isinstance(node.value, Wildcard) or (isinstance(node.value, Literal) and isinstance(node.value.value, str))
+    )
 
 
 def _exact_term(node: Item, key: object) -> str | None:

@@ -34,12 +34,20 @@ def test_a_value_excluded_by_a_pattern_it_matches_never_matches() -> None:
     assert not analyze(parse("not *:*"), ECS).satisfiable
 
 
-def test_different_values_of_one_field_do_not_contradict() -> None:
-    """Any-value semantics: `{"process.name": ["a", "b"]}` matches both, so neither is dead or contradictory."""
-    for query in ("process.name:a and process.name:b", "process.pid > 10 and process.pid < 5"):
+def test_different_values_of_an_array_field_do_not_contradict() -> None:
+    """Any-value semantics: `{"process.args": ["a", "b"]}` matches both, so neither is dead or contradictory."""
+    for query in ("process.args:a and process.args:b", "process.pid > 10 and process.pid < 5"):
         analysis = analyze(parse(query), ECS)
         assert analysis.satisfiable and analysis.dead == ()
     assert analyze(parse("process.name:py* and not process.name:python*"), ECS).satisfiable
+
+
+def test_a_single_valued_field_holds_one_value() -> None:
+    """ECS expects one `host.os.type` per event (no `normalize: array`): two values exclude each other."""
+    analysis = analyze(parse("host.os.type:macos and host.os.type:linux"), ECS)
+    assert not analysis.satisfiable and len(analysis.conflict) == 2
+    assert not analyze(parse("process.name:bash and process.name:sh*"), ECS).satisfiable
+    assert _dead("host.os.type:macos and not host.os.type:linux") == [repr(Is("host.os.type", Literal("linux")))]
 
 
 def test_a_normalizer_makes_case_variants_one_value() -> None:
@@ -71,7 +79,9 @@ def _defend() -> FieldCatalog:
 
 # --- soundness against the matcher ----------------------------------------------------------------------------
 
-CATALOG = FieldCatalog([FieldInfo("p", "keyword"), FieldInfo("q", "keyword"), FieldInfo("r", "long")])
+CATALOG = FieldCatalog(
+    [FieldInfo("p", "keyword"), FieldInfo("q", "keyword", normalize=("array",)), FieldInfo("r", "long")]
+)
 values = st.sampled_from(["ab", "abc", "b", "bc"])
 clauses = st.one_of(
     st.builds(lambda v: Is("p", Literal(v)), values),
@@ -91,8 +101,8 @@ trees = st.recursive(
     max_leaves=7,
 )
 field_values = st.one_of(st.none(), values, st.lists(values, max_size=3))
-documents = st.fixed_dictionaries(
-    {}, optional={"p": field_values, "q": field_values, "r": st.one_of(st.just(1), st.just([0, 1]), st.just(2))}
+documents = st.fixed_dictionaries(  # `p` holds one value, as its catalog entry promises; `q` is an array field
+    {}, optional={"p": values, "q": field_values, "r": st.one_of(st.just(1), st.just([0, 1]), st.just(2))}
 )
 
 
