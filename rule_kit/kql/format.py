@@ -156,7 +156,8 @@ def _values(node: Item, context: str) -> str:
         text = " and ".join(_values(o, "and") for o in node.operands)
         return f"({text})" if context in ("and", "not") else text
     if isinstance(node, Not):
-        return "not " + _values(node.a, "not")
+        text = "not " + _values(node.a, "not")
+        return f"({text})" if context == "not" else text  # `not not` does not parse
     assert isinstance(node, Is)
     return _value(node.value)
 
