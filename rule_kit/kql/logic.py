@@ -142,7 +142,7 @@ class _Builder:
         self.fields = fields
         self.bdd = _Bdd()
         self.atoms: dict[tuple[str, str], _Atom] = {}
-        self.exists: dict[str, int] = {}
+        self.groups: dict[int, int] = {}  # atom index -> the `or` it is an operand of
 
     def atom(self, key_field: str | None, node: Item) -> int:
         key = (key_field or "", repr(node))  # nodes compare by structure but do not hash
@@ -168,10 +168,12 @@ class _Builder:
             return self.atom(prefix + node.field, node)
         return self.atom(None, node)  # free text, a wildcard field name, nested: one opaque atom each
 
-    def scan(self, node: Item, prefix: str = "") -> bool:
-        """Register every atom in query order; True when the query is read-once (each atom once, no `*:*`)."""
+    def scan(self, node: Item, prefix: str = "", group: int | None = None) -> bool:
+        """Register every atom in query order; True when the query is read-once (each atom once, no `*:*`).
+        Atoms that are operands of one `or` are noted as one sibling group."""
         if isinstance(node, AndOperation | OrOperation | Not):
-            results = [self.scan(child, prefix) for child in node.children]
+            inner = id(node) if isinstance(node, OrOperation) else None
+            results = [self.scan(child, prefix, inner) for child in node.children]
             return all(results)
         if isinstance(node, MatchAll):
             return False
@@ -180,7 +182,11 @@ class _Builder:
             self.atom(prefix + node.field, node)
         else:
             self.atom(None, node)
-        return len(self.atoms) > before
+        if len(self.atoms) == before:
+            return False
+        if group is not None:
+            self.groups[len(self.atoms) - 1] = group
+        return True
 
     def implications(self) -> list[tuple[int, int]]:
         """`(a, b)`: atom a implies atom b, between the atoms of one field (see the module docstring)."""
@@ -277,7 +283,8 @@ def analyze(tree: Item, fields: FieldCatalog) -> Analysis:
     builder = _Builder(fields)
     read_once = builder.scan(tree)
     implications = builder.implications()
-    if read_once and not implications:  # independent atoms, each once, no constant: every one matters
+    if read_once and all(_between_siblings(builder, a, b) for a, b in implications):
+        # each atom once, no constant, and at most "one value of an `or` group": satisfiable, every atom matters
         return Analysis(True)
     query = builder.build(tree)
     domain = builder.domain(implications)
@@ -296,6 +303,12 @@ def analyze(tree: Item, fields: FieldCatalog) -> Analysis:
                 dead.append(atom.node)
                 break
     return Analysis(True, (), tuple(dead))
+
+
+def _between_siblings(builder: _Builder, a: int, b: int) -> bool:
+    """An exclusion between two operands of the same `or` (`f:(bash or sh)` on a one-value field)."""
+    group = builder.groups.get(a)
+    return b < 0 and group is not None and builder.groups.get(-1 - b) == group
 
 
 def _conflict(builder: _Builder, tree: Item, domain: int) -> tuple[Item, ...]:
