@@ -21,7 +21,7 @@ from rule_kit.checks.registry import Finding, rule_check
 from rule_kit.diagnostics import Edit, Fix, Severity
 from rule_kit.fields import FieldCatalog, FieldInfo
 from rule_kit.kql.logic import Analysis, analyze
-from rule_kit.kql.nodes import STAR, Exists, Is, Literal, Nested, Range, Wildcard
+from rule_kit.kql.nodes import STAR, Exists, Is, Literal, Nested, Range, Wildcard, walk
 from rule_kit.rules.model import Rule
 from rule_kit.rules.positions import Span, line_column
 
@@ -71,12 +71,6 @@ class _Clause:
     field: str | None
     field_at: int
     field_size: int
-
-
-def _nodes(node: Item) -> Iterator[Item]:
-    yield node
-    for child in node.children:
-        yield from _nodes(child)
 
 
 def _field_offset(text: str, node: Item, name: str) -> tuple[int, int]:
@@ -129,7 +123,7 @@ _WALK = _Walk()
 def _walk(text: str, tree: Item) -> _Walk:
     if _WALK.tree is not tree:
         _WALK.tree, _WALK.catalog, _WALK.typed = tree, None, ()
-        _WALK.nodes = tuple(_nodes(tree))
+        _WALK.nodes = tuple(walk(tree))
         _WALK.clauses = tuple(_clauses(text, tree))
     return _WALK
 
@@ -653,7 +647,7 @@ def duplicate_or_contradictory_clause(rule: Rule) -> Iterator[Finding]:
     for node in _walk(text, tree).nodes:
         if not isinstance(node, AndOperation | OrOperation) or id(node) in flattened:
             continue
-        flattened.update(id(n) for n in _nodes(node) if type(n) is type(node))
+        flattened.update(id(n) for n in walk(node) if type(n) is type(node))
         word = "and" if isinstance(node, AndOperation) else "or"
         operands = _operands(node)
         for index, operand in enumerate(operands):

@@ -60,6 +60,14 @@ def parse_absolute(text: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def format_instant(moment: datetime) -> str:
+    """An instant as Elasticsearch prints a date, in UTC with `Z`: milliseconds, or microseconds when it has them
+    (`2026-03-24T12:00:00.000Z`). A naive datetime is taken as UTC."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return (text[:-3] if moment.microsecond % 1000 == 0 else text) + "Z"
+
+
 def is_valid(expression: object) -> bool:
     try:
         parse(expression, datetime(2000, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]

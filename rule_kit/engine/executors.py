@@ -125,7 +125,7 @@ def millis_to_datetime(value: int) -> datetime:
 
 def iso(value: int) -> str:
     """Epoch milliseconds as Elasticsearch prints a date: `2026-03-24T12:00:00.000Z`."""
-    return millis_to_datetime(value).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datemath.format_instant(millis_to_datetime(value))
 
 
 def effective_times(events: Sequence[Event], override: str | None, fallback: bool) -> list[int | None]:

@@ -12,6 +12,7 @@ equality ignores, so `parse(format(t)) == t` compares structure only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Final
 
 from luqum.tree import AndOperation, Item, Not, OrOperation
@@ -168,3 +169,10 @@ class MatchAll(KqlItem):
 
     def __repr__(self) -> str:
         return "MatchAll()"
+
+
+def walk(node: Item) -> Iterator[Item]:
+    """Every node of a tree, depth first, the node itself first."""
+    yield node
+    for child in node.children:
+        yield from walk(child)

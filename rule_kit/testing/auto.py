@@ -35,6 +35,7 @@ from rule_kit.fixtures.strategies import (
 )
 from rule_kit.fixtures.writer import case_block
 from rule_kit.kql.matcher import _family, flatten, term_reader
+from rule_kit.kql.nodes import walk
 from rule_kit.report.execution import render_execution
 
 Event = dict[str, Any]
@@ -237,18 +238,11 @@ def _history_start(plan: RulePlan) -> datetime:
 
 def _query_fields(plan: RulePlan) -> list[str]:
     names = []
-    for node in _walk(plan.tree):
+    for node in walk(plan.tree):
         field = getattr(node, "field", None)
         if isinstance(field, str) and field not in names:
             names.append(field)
     return names
-
-
-def _walk(node: Any) -> list[Any]:
-    found = [node]
-    for child in getattr(node, "children", ()):
-        found += _walk(child)
-    return found
 
 
 def _detail(plan: RulePlan, events: list[Event], why: str, expect: str) -> str:

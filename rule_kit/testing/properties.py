@@ -21,12 +21,13 @@ from typing import Any
 from hypothesis import Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
+from rule_kit.engine.datemath import format_instant
 from rule_kit.engine.executors import Alert, Execution, execute, iso, millis, run
 from rule_kit.engine.plan import RulePlan
-from rule_kit.fixtures.events import Event, apply_overrides, has_field, iso_datetime, remove_field
+from rule_kit.fixtures.events import Event, apply_overrides, has_field, remove_field
 from rule_kit.fixtures.model import Generator, Property
 from rule_kit.fixtures.writer import case_block as write_case
-from rule_kit.kql.nodes import Item, Literal, Wildcard
+from rule_kit.kql.nodes import Literal, Wildcard, walk
 from rule_kit.report.execution import describe_alert, render_execution
 
 __all__ = [
@@ -186,15 +187,11 @@ def query_words(plan: RulePlan) -> tuple[str, ...]:
     capitalised and in upper case: the vocabulary arbitrary text is mixed with. Sorted, so draws are stable."""
     words: set[str] = set()
 
-    def walk(node: Item) -> None:
+    for node in walk(plan.tree):
         if isinstance(node, Literal) and isinstance(node.value, str):
             words.add(node.value)
         elif isinstance(node, Wildcard):
             words.update(part for part in node.parts if isinstance(part, str))
-        for child in node.children:
-            walk(child)
-
-    walk(plan.tree)
     return tuple(sorted({variant for word in words if word for variant in (word, word.capitalize(), word.upper())}))
 
 
@@ -239,7 +236,7 @@ def _any(field_type: str | None, array: bool, text: st.SearchStrategy[str]) -> s
         scalar = st.ip_addresses().map(str)
     elif field_type in ("date", "date_nanos"):
         moments = st.datetimes(datetime(1970, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC))
-        scalar = moments.map(iso_datetime)
+        scalar = moments.map(format_instant)
     elif field_type == "boolean":
         scalar = st.booleans()
     else:  # keyword, wildcard, text, version: the loader accepts no other type for `any`
