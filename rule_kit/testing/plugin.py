@@ -102,6 +102,15 @@ def _rule_kit_config(config: pytest.Config) -> Config:
 
 
 _CONFIG_KEY = pytest.StashKey[Config]()
+_CONTEXT_KEY = pytest.StashKey[CheckContext]()
+
+
+def _context(config: pytest.Config) -> CheckContext:
+    """One context per session: the team's field catalogs are read once, not once per rule."""
+    context = config.stash.get(_CONTEXT_KEY, None)
+    if context is None:
+        context = config.stash[_CONTEXT_KEY] = CheckContext(_rule_kit_config(config))
+    return context
 
 
 class RuleFile(pytest.File):
@@ -129,7 +138,7 @@ class RuleCollector(pytest.Collector):
             problem = f"the rule file {problem} (see rule-kit check)"
             yield ProblemItem.from_parent(self, name=FIXTURES_ITEM, problem=problem)
             return
-        fields = CheckContext(settings).fields_for(rule)
+        fields = _context(self.config).fields_for(rule)
         plan: RulePlan | None = None
         skip_reason: str | None = None
         rule_error: str | None = None
