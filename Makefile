@@ -1,4 +1,4 @@
-# rule-kit: `make run` checks and tests the bundled rules; `make test` runs the whole test suite.
+# rule-kit: `make run` checks, tests and documents the bundled rules; `make test` runs the whole test suite.
 # Both create .venv on first use (Python >= 3.11), so they work from a clean clone.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/rule-kit check rules/
 	$(BIN)/rule-kit test rules/
+	$(BIN)/rule-kit docs build --strict -d site
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -42,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_new_terms.py
 	$(BIN)/python bench/test_corpus.py
 	$(BIN)/python bench/auto_properties.py
+	$(BIN)/python bench/docs_site.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache site build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache site build dist test-artifacts

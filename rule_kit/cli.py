@@ -6,9 +6,11 @@ Exit codes: 0 no finding at or above the fail level; 1 findings; 2 a file could 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -149,7 +151,7 @@ def fmt_command(paths: tuple[Path, ...], check_only: bool, diff: bool, config_pa
 
 @cli.command("rule")
 @click.argument("code", required=False)
-@click.option("--markdown", is_flag=True, help="Print the whole reference as Markdown (docs/checks.md).")
+@click.option("--markdown", is_flag=True, help="Print the whole reference as one Markdown file.")
 def rule_command(code: str | None, markdown: bool) -> None:
     """Show the documentation of a check (`rule-kit rule RK101`), or list every check."""
     if markdown:
@@ -287,6 +289,62 @@ def _query(rule_file: Path) -> RuleQuery:
         return load_query(rule_file, config=load_config())
     except RuleQueryError as error:
         click.echo(f"rule-kit: {rule_file}: {error}", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.group("docs")
+def docs_group() -> None:
+    """The docs site: a page per rule from its guide, indexes, ATT&CK coverage (see docs/site.md)."""
+
+
+_CONFIG_FILE_OPTION = click.option(
+    "--config-file",
+    "-f",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="An mkdocs.yml using the rule-kit plugin (default: ./mkdocs.yml when no PATHS, else a built-in one).",
+)
+
+
+@docs_group.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_CONFIG_FILE_OPTION
+@click.option("--site-dir", "-d", type=click.Path(path_type=Path, file_okay=False), default=Path("site"))
+@click.option("--strict", is_flag=True, help="Fail on any warning (a broken rule or fixture file, a dead link).")
+def docs_build_command(paths: tuple[Path, ...], config_file: Path | None, site_dir: Path, strict: bool) -> None:
+    """Build the site into SITE_DIR (default site/) from the rules under PATHS (default: the configured paths)."""
+    from rule_kit.docs.project import build_site
+
+    with _docs_run("build"):
+        build_site(config_file, list(paths), site_dir, strict=strict)
+
+
+@docs_group.command("serve")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_CONFIG_FILE_OPTION
+@click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+def docs_serve_command(paths: tuple[Path, ...], config_file: Path | None, dev_addr: str, open_browser: bool) -> None:
+    """Serve the site with live reload while you edit rules and guides."""
+    from rule_kit.docs.project import serve_site
+
+    with _docs_run("serve"):
+        serve_site(config_file, list(paths), dev_addr, open_browser=open_browser)
+
+
+@contextlib.contextmanager
+def _docs_run(action: str) -> Iterator[None]:
+    """mkdocs' messages on stderr; a configuration error exits 3, a failed build 1."""
+    from rule_kit.docs.project import DocsError, mkdocs_logging
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # mkdocs-material's notice to site maintainers, not users
+    mkdocs_logging()
+    try:
+        yield
+    except ConfigError as error:
+        click.echo(f"rule-kit: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    except DocsError as error:
+        click.echo(f"rule-kit: docs {action} failed: {error}", err=True)
         sys.exit(EXIT_FINDINGS)
 
 

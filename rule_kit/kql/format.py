@@ -21,7 +21,7 @@ from luqum.tree import AndOperation, Item, Not, OrOperation
 from rule_kit.kql.nodes import STAR, Exists, Is, Literal, MatchAll, Nested, Range, Wildcard, _Star
 from rule_kit.kql.parser import JS_TRIM, SPECIAL
 
-__all__ = ["format_query"]
+__all__ = ["format_lines", "format_query"]
 
 _RAW_WS = " \u00a0"  # the whitespace written as is; tab, CR and LF are written as escapes
 _ESCAPED_WS = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
@@ -193,3 +193,13 @@ def _format(node: Item, context: str) -> str:
 def format_query(tree: Item) -> str:
     """Canonical KQL for a tree: lowercase operators, minimal parentheses and escapes."""
     return _format(tree, "top")
+
+
+def format_lines(tree: Item) -> list[str]:
+    """`format_query`'s text for reading: a top-level `and`/`or` chain one operand a line, the operator leading
+    every line after the first. Joined with newlines it parses back to `tree`, as `format_query`'s text does."""
+    if isinstance(tree, OrOperation | AndOperation) and _group_field(tree) is _NO_FIELD:
+        operator = "or" if isinstance(tree, OrOperation) else "and"
+        first, *rest = (_format(operand, operator) for operand in tree.operands)
+        return [first, *(f"{operator} {text}" for text in rest)]
+    return [format_query(tree)]

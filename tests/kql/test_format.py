@@ -25,6 +25,7 @@ from rule_kit.kql import (
     format,
     parse,
 )
+from rule_kit.kql.format import format_lines
 from rule_kit.kql.parser import JS_TRIM
 
 PIECES = [
@@ -151,3 +152,18 @@ def _fastest_parse(query: str) -> float:
 )
 def test_canonical_text(query: str, canonical: str) -> None:
     assert format(parse(query)) == canonical
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees)
+def test_format_lines_reads_back_as_the_same_tree(tree) -> None:
+    lines = format_lines(tree)
+    assert parse("\n".join(lines)) == tree, lines
+    assert " ".join(lines) == format(tree)
+
+
+def test_format_lines_puts_each_top_level_clause_on_its_own_line() -> None:
+    tree = parse("a:1 and (b:2 or c:3) and not d:(x or y)")
+    assert format_lines(tree) == ["a:1", "and (b:2 or c:3)", "and not d:(x or y)"]
+    assert format_lines(parse("a:(x or y)")) == ["a:(x or y)"]  # a value list stays whole
+    assert format_lines(parse("a:1 or b:2")) == ["a:1", "or b:2"]
