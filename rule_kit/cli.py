@@ -90,7 +90,7 @@ def check_command(
             count = sum(len(plan.applied) for plan in plans)
             click.echo(f"Fixed {count} finding{'s' if count != 1 else ''} in {len(plans)} files.", err=True)
             diagnostics = _check_files(files, config, show_progress=False)
-    report = Report(tuple(str(f) for f in files), tuple(diagnostics), tuple(all_checks()), __version__)
+    report = Report(tuple(str(f) for f in files), tuple(diagnostics), tuple(all_checks()), __version__, config.docs_url)
     color = fmt == "text" and output is None and _color_wanted()
     text = render(report, fmt, color=color)
     if output is None:

@@ -2,7 +2,7 @@
 
 The same keys in both places (in rule-kit.toml at the top level or under `[tool.rule-kit]`):
 `paths`, `select`, `ignore`, `fail-level`, `per-rule-ignores`, `max-file-size`, `field-catalogs`,
-`unknown-fields`, `require-fixtures`, `test-profile`, `auto-properties`.
+`unknown-fields`, `require-fixtures`, `test-profile`, `auto-properties`, `docs-url`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ _KEYS = (
     "require-fixtures",
     "test-profile",
     "auto-properties",
+    "docs-url",
 )
 
 
@@ -51,6 +52,7 @@ class Config:
     require_fixtures: bool = False
     test_profile: str | None = None
     auto_properties: bool = True
+    docs_url: str | None = None
     source: Path | None = None
 
     def with_overrides(
@@ -169,6 +171,11 @@ def _build(table: Mapping[str, Any], source: Path) -> Config:
         if not isinstance(table["auto-properties"], bool):
             raise ConfigError(f"{source}: auto-properties must be true or false")
         config = replace(config, auto_properties=table["auto-properties"])
+    if "docs-url" in table:
+        url = table["docs-url"]
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ConfigError(f"{source}: docs-url must be the http(s) address of the published rules site")
+        config = replace(config, docs_url=url.rstrip("/") + "/")
     if "per-rule-ignores" in table:
         ignores = table["per-rule-ignores"]
         if not isinstance(ignores, dict):

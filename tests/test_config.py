@@ -61,6 +61,7 @@ def test_rule_kit_toml_top_level_keys(tmp_path: Path) -> None:
         ("max-file-size = -1", "max-file-size must be a positive number of bytes"),
         ("paths = 3", "paths must be a list of strings"),
         ("paths = [", "cannot read configuration"),
+        ('docs-url = "javascript:alert(1)"', "docs-url must be the http"),
     ],
 )
 def test_bad_configuration_is_explained(tmp_path: Path, text: str, message: str) -> None:
@@ -74,3 +75,8 @@ def test_command_line_overrides() -> None:
     assert config.select == ("RK1", "RK0")
     assert config.ignore == ("RK9", "RK105")
     assert config.fail_level is Severity.INFO
+
+
+def test_docs_url_is_kept_with_one_trailing_slash(tmp_path: Path) -> None:
+    (tmp_path / "rule-kit.toml").write_text('docs-url = "https://detections.example.com/site"\n')
+    assert load_config(start=tmp_path).docs_url == "https://detections.example.com/site/"

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from rule_kit.attack import AttackIndex
 from rule_kit.checks.registry import Check
 from rule_kit.docs.highlight import code_block, highlight_kql
-from rule_kit.docs.safe import guide_markdown, html_block, md_escape, render_markdown, safe_url
+from rule_kit.docs.safe import guide_markdown, html_block, md_escape, plural, render_markdown, safe_url
 from rule_kit.docs.site import SEVERITIES, CaseResult, RuleDoc, Site
 from rule_kit.kql.format import format_lines
 
@@ -66,7 +66,7 @@ def duration_words(text: str) -> str:
     if match is None:
         return text
     count, unit = int(match.group(1)), _UNITS[match.group(2)]
-    return f"{count} {unit}{'s' if count != 1 else ''}"
+    return plural(count, unit)
 
 
 def lookback_words(expression: str) -> str:
@@ -197,7 +197,7 @@ class Pages:
         parts = ["\n## Query\n", f"\n{how_it_alerts(doc)}\n"]
         if doc.tree is not None:
             parts.append(html_block(code_block(highlight_kql("\n".join(format_lines(doc.tree))), "kql"), "rk-query"))
-            parts.append("\nThe query as Kibana parses it, in rule-kit's canonical layout (`rule-kit fmt`).\n")
+            parts.append("\nThe query as Kibana parses it, in canonical form, one top-level clause a line.\n")
         elif doc.query:
             language = doc.language or "kuery"
             parts.append(html_block(code_block(html.escape(doc.query.strip(), quote=False), "text"), "rk-query"))
@@ -238,13 +238,13 @@ class Pages:
         cases = len(doc.evidence)
         properties = len(doc.fixtures.properties)
         passed = sum(result.passed for result in doc.evidence)
-        text = f"{cases} fixture case{'s' if cases != 1 else ''}"
+        text = plural(cases, "fixture case")
         if doc.not_executable:
             text += " (not run: " + md_escape(doc.not_executable) + ")"
         elif cases:
             text += ", all pass" if passed == cases else f", {cases - passed} failing"
         if properties:
-            text += f"; {properties} propert{'ies' if properties != 1 else 'y'}"
+            text += "; " + plural(properties, "property", "properties")
         return f"[{text}](#test-evidence)"
 
     def _evidence(self, doc: RuleDoc) -> str:
@@ -304,7 +304,7 @@ class Pages:
         lines = [
             "---\nhide:\n  - toc\n---\n",  # mkdocs-material: the table gets the width of the contents bar
             "# All rules\n",
-            f"{len(rules)} rule{'s' if len(rules) != 1 else ''}" + (f" ({counts})." if counts else "."),
+            plural(len(rules), "rule") + (f" ({counts})." if counts else "."),
             f"Also by [tactic]({link(source, self.path(BY_TACTIC))}), "
             f"by [platform and index]({link(source, self.path(BY_PLATFORM))}), "
             f"by [severity]({link(source, self.path(BY_SEVERITY))}), "
@@ -392,7 +392,7 @@ class Pages:
         return "\n".join(
             [
                 f"# {md_escape(site_name)}\n",
-                f"{len(rules)} detection rules across {len(tactics)} ATT&CK tactics.\n",
+                f"{plural(len(rules), 'detection rule')} across {plural(len(tactics), 'ATT&CK tactic')}.\n",
                 f"- [All rules]({link(source, self.path(INDEX))}): a table to sort and filter",
                 f"- [By tactic]({link(source, self.path(BY_TACTIC))}), "
                 f"[by platform and index]({link(source, self.path(BY_PLATFORM))}), "
@@ -436,7 +436,7 @@ def _case_table(results: Sequence[CaseResult]) -> str:
         events = json.dumps(list(result.events), indent=2, ensure_ascii=False, default=str)
         count = len(result.events)
         details = (
-            f"<details data-search-exclude><summary>{count} event{'s' if count != 1 else ''}</summary>"
+            f"<details data-search-exclude><summary>{plural(count, 'event')}</summary>"
             f"<pre><code>{html.escape(events, quote=False)}</code></pre></details>"
         )
         rows.append(

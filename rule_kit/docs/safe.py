@@ -43,6 +43,11 @@ def md_escape(text: str) -> str:
     return text.translate(_MD_INLINE)
 
 
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """`1 rule`, `2 rules`, `0 properties` (with `plural_form`): the counts every page writes."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
     md.validateLink = safe_url  # type: ignore[method-assign]

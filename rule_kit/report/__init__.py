@@ -16,6 +16,11 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]
     checks: tuple[Check, ...]
     tool_version: str
+    docs_url: str | None = None
+
+    def help_url(self, code: str) -> str | None:
+        """The page of a check code on the team's rules site (`docs-url`), or None without one."""
+        return f"{self.docs_url.rstrip('/')}/checks/{code}/" if self.docs_url else None
 
 
 FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "sarif", "github", "junit")

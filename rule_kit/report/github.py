@@ -26,8 +26,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_command(diagnostic: Diagnostic) -> str:
-    """`::error file=..,line=..,col=..,endLine=..,endColumn=..,title=RK301 name::message`, 0s left out."""
+def format_command(diagnostic: Diagnostic, help_url: str | None = None) -> str:
+    """`::error file=..,line=..,col=..,endLine=..,endColumn=..,title=RK301 name::message`, 0s left out; with
+    `help_url` (the check's page on the rules site) the message ends with it."""
     properties: list[tuple[str, str]] = [("file", diagnostic.path)]
     for key, value in (
         ("line", diagnostic.line),
@@ -39,9 +40,10 @@ def format_command(diagnostic: Diagnostic) -> str:
             properties.append((key, str(value)))
     properties.append(("title", f"{diagnostic.code} {diagnostic.name}"))
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::{_COMMANDS[diagnostic.severity]} {rendered}::{escape_data(diagnostic.message)}"
+    message = f"{diagnostic.message} ({help_url})" if help_url else diagnostic.message
+    return f"::{_COMMANDS[diagnostic.severity]} {rendered}::{escape_data(message)}"
 
 
 def render_github(report: Report) -> str:
     """One workflow command per finding; nothing else, since any other stdout line is just log noise."""
-    return "".join(format_command(diagnostic) + "\n" for diagnostic in report.diagnostics)
+    return "".join(format_command(d, report.help_url(d.code)) + "\n" for d in report.diagnostics)

@@ -72,10 +72,11 @@ def region(line: int, column: int, end_line: int, end_column: int) -> dict[str, 
     return result
 
 
-def rule_descriptor(check: Check) -> dict[str, Any]:
-    """A `reportingDescriptor` from a registered check: its docstring is the help code scanning shows."""
+def rule_descriptor(check: Check, help_url: str | None = None) -> dict[str, Any]:
+    """A `reportingDescriptor` from a registered check: its docstring is the help code scanning shows, and
+    `help_url` (the check's page on the rules site, with `docs-url`) its "learn more" link."""
     doc = check.doc.strip() or check.summary
-    return {
+    descriptor: dict[str, Any] = {
         "id": check.code,
         "name": check.name,
         "shortDescription": {"text": check.summary},
@@ -84,6 +85,9 @@ def rule_descriptor(check: Check) -> dict[str, Any]:
         "defaultConfiguration": {"level": level(check.severity)},
         "properties": {"tags": [check.family]},
     }
+    if help_url:
+        descriptor["helpUri"] = help_url
+    return descriptor
 
 
 def _fallback_descriptor(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -154,7 +158,7 @@ def render_sarif(report: Report) -> str:
     for check in report.checks:
         if check.code not in index:
             index[check.code] = len(rules)
-            rules.append(rule_descriptor(check))
+            rules.append(rule_descriptor(check, report.help_url(check.code)))
     for diagnostic in report.diagnostics:
         if diagnostic.code not in index:
             index[diagnostic.code] = len(rules)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import http.server
@@ -130,7 +131,14 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 @pytest.fixture(scope="session")
 def site_server(built_site: Path) -> Iterator[str]:
     """Serve the built site over http (search's web worker and fetches do not work from file:// URLs)."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    with serve(built_site) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """A static http server for `folder` on an ephemeral port of 127.0.0.1, for as long as the block runs."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
@@ -10,8 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SEED
+from tests.docs.conftest import serve
+from tests.docs.test_plugin import build, hostile_rule
+
 try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, expect, sync_playwright
+    from playwright.sync_api import (
+        Browser,
+        ConsoleMessage,
+        Dialog,
+        Page,
+        Playwright,
+        Response,
+        expect,
+        sync_playwright,
+    )
 except ImportError as exc:  # a dev dependency: plain installs run the rest of the suite without it
     pytest.skip(f"playwright is not importable: {exc}", allow_module_level=True)
 
@@ -76,10 +90,16 @@ class Tab:
 @pytest.fixture
 def tab(browser: Browser, site_server: str) -> Iterator[Tab]:
     """A fresh context (no cache, no localStorage carried over) that records errors from the first request on."""
+    with _tab(browser, site_server) as result:
+        yield result
+
+
+@contextlib.contextmanager
+def _tab(browser: Browser, base: str) -> Iterator[Tab]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    result = Tab(page, site_server)
+    result = Tab(page, base)
 
     def on_console(msg: ConsoleMessage) -> None:
         if msg.type == "error":
@@ -96,6 +116,12 @@ def tab(browser: Browser, site_server: str) -> Iterator[Tab]:
         "requestfailed", lambda request: result.problems.append(f"request failed: {request.url}: {request.failure}")
     )
     page.on("response", on_response)
+
+    def on_dialog(dialog: Dialog) -> None:  # nothing on the site opens one; a rule's script would
+        result.problems.append(f"dialog opened: {dialog.type} {dialog.message!r}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     try:
         yield result
     finally:
@@ -189,3 +215,35 @@ def test_rules_table_filters_and_sorts(tab: Tab, artifacts: Path) -> None:
         page.wait_for_timeout(100)
     page.screenshot(path=artifacts / "rules-table.png", full_page=True)
     tab.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site built (by `rule-kit docs build`) from a rule whose name, guide and references carry script."""
+    root = tmp_path_factory.mktemp("hostile")
+    rules = root / "rules" / "macos"
+    rules.mkdir(parents=True)
+    (rules / "evil.toml").write_text(hostile_rule(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    result = build(root, "rules", "--strict", "-d", "out")
+    assert result.returncode == 0, result.stderr
+    with serve(root / "out") as url:
+        yield url
+
+
+def test_a_hostile_rule_runs_no_script_in_the_browser(browser: Browser, hostile_site: str, artifacts: Path) -> None:
+    """Loading the page, clicking its links' neighbours and searching the payload's words opens no dialog."""
+    with _tab(browser, hostile_site) as tab:
+        tab.open("/rules/macos/evil/")
+        page = tab.page
+        expect(page.locator("article h1")).to_contain_text("Evil <img src=x onerror=alert(5)> rule")
+        assert page.evaluate("document.querySelectorAll('article script, article img[onerror]').length") == 0
+        for text in ("the runbook", "this"):  # the javascript: links are text, so there is nothing to follow
+            assert page.locator("article a", has_text=text).count() == 0
+        tab.open("/")
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.fill("runbook")
+        expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "hostile-search.png")
+        tab.assert_clean()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import jsonschema
@@ -126,7 +129,7 @@ Read [the runbook](javascript:alert(document.cookie)) or [this](JaVaScRiPt:alert
 """
 
 
-def _hostile_rule(seed: str) -> str:
+def hostile_rule(seed: str) -> str:
     text = seed.replace(
         'name = "First Time Python Spawned a Shell on Host"', 'name = "Evil <img src=x onerror=alert(5)> rule"'
     )
@@ -139,7 +142,7 @@ def _hostile_rule(seed: str) -> str:
 def test_a_hostile_guide_builds_to_a_page_with_nothing_active(tmp_path: Path) -> None:
     rules = tmp_path / "rules" / "macos"
     rules.mkdir(parents=True)
-    (rules / "evil.toml").write_text(_hostile_rule(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    (rules / "evil.toml").write_text(hostile_rule(SEED.read_text(encoding="utf-8")), encoding="utf-8")
     result = build(tmp_path, "rules", "--strict", "-d", "out")
     assert result.returncode == 0, result.stderr
     site = tmp_path / "out"
@@ -164,7 +167,7 @@ def test_built_in_config_makes_a_home_page_and_the_indexes(tmp_path: Path) -> No
     result = build(tmp_path, "--strict", "-d", "out")  # no path: the configured paths, default rules/
     assert result.returncode == 0, result.stderr
     home = _text((tmp_path / "out/index.html").read_text(encoding="utf-8"))
-    assert "1 detection rules across 1 ATT&CK tactics" in home
+    assert "1 detection rule across 1 ATT&CK tactic" in home
     assert (tmp_path / "out/rules/seed/index.html").is_file()
     assert "no fixture file" in _text((tmp_path / "out/rules/seed/index.html").read_text(encoding="utf-8"))
 
@@ -242,3 +245,49 @@ def test_above_the_nav_limit_rule_pages_leave_the_nav(tmp_path: Path, count: int
     assert "All rules" in home and "Rule 0 First Time" not in home
     assert "Rule 0 First Time" in (tmp_path / "out/rules/index.html").read_text(encoding="utf-8")
     assert not (tmp_path / "out/checks").exists()
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def _wait_for(url: str, text: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = _get(url)
+        if body is not None and text in body:
+            return body
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not show {text!r} within {seconds} s")
+
+
+def test_serve_rebuilds_when_a_rule_changes(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = rules / "seed.toml"
+    rule.write_bytes(SEED.read_bytes())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rule_kit", "docs", "serve", "rules", "-a", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page = f"http://127.0.0.1:{port}/rules/seed/"
+        _wait_for(page, "First Time Python Spawned a Shell on Host", 60)
+        rule.write_text(SEED.read_text(encoding="utf-8").replace("First Time Python", "Renamed Python"), "utf-8")
+        _wait_for(page, "Renamed Python Spawned a Shell on Host", 60)
+    finally:
+        server.terminate()
+        try:
+            server.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()

@@ -510,3 +510,20 @@ def test_junit_empty_report() -> None:
 
 def _fields(diagnostic: Diagnostic) -> dict[str, object]:
     return {name: getattr(diagnostic, name) for name in Diagnostic.__dataclass_fields__}
+
+
+def test_with_a_docs_url_findings_link_to_their_check_page() -> None:
+    linked = Report(
+        files=FILES,
+        diagnostics=REPORT.diagnostics,
+        checks=CHECKS,
+        tool_version="0.1.0",
+        docs_url="https://detections.example.com/",
+    )
+    sarif = json.loads(render_sarif(linked))
+    rules = {rule["id"]: rule for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules[TECHNIQUE.code]["helpUri"] == f"https://detections.example.com/checks/{TECHNIQUE.code}/"
+    github = render_github(linked).splitlines()
+    assert github[0].endswith(f"::{TECHNIQUE.message} (https://detections.example.com/checks/{TECHNIQUE.code}/)")
+    plain = json.loads(render_sarif(REPORT))
+    assert all("helpUri" not in rule for rule in plain["runs"][0]["tool"]["driver"]["rules"])
