@@ -19,7 +19,14 @@ from rule_kit.checks.files import read_failures
 from rule_kit.config import Config
 from rule_kit.diagnostics import Diagnostic, Severity
 from rule_kit.engine import NotExecutable, RuleError, plan_rule, run
-from rule_kit.engine.plan import DEFAULT_FROM, DEFAULT_INTERVAL, DEFAULT_MAX_SIGNALS, Threshold
+from rule_kit.engine.plan import (
+    DEFAULT_FROM,
+    DEFAULT_INTERVAL,
+    DEFAULT_MAX_SIGNALS,
+    Threshold,
+    read_new_terms,
+    read_threshold,
+)
 from rule_kit.fixtures import FixtureFile, fixtures_path, load_fixtures
 from rule_kit.kql.nodes import Item
 from rule_kit.rules import Rule, iter_rule_files, read_rule
@@ -201,33 +208,21 @@ class RuleDoc:
 
     @property
     def new_terms(self) -> tuple[list[str], str | None]:
-        """`[rule.new_terms]`: the fields and the history window start (Elastic's TOML layout)."""
-        table = self.rule.section.get("new_terms")
-        if not isinstance(table, dict):
+        """`[rule.new_terms]` as the engine reads it: the fields and the history window start (empty when
+        malformed: `rule-kit check` reports why)."""
+        try:
+            fields, history = read_new_terms(self.rule.section.get("new_terms"))
+        except RuleError:
             return [], None
-        fields = table.get("value") if table.get("field") == "new_terms_fields" else None
-        history = None
-        for entry in _tables(table.get("history_window_start")):
-            if isinstance(entry.get("value"), str):
-                history = entry["value"]
-        return [f for f in fields if isinstance(f, str)] if isinstance(fields, list) else [], history
+        return list(fields), history
 
     @property
     def threshold(self) -> Threshold | None:
         """`[rule.threshold]` as the engine reads it, or None when absent or malformed."""
-        table = self.rule.section.get("threshold")
-        if not isinstance(table, dict):
+        try:
+            return read_threshold(self.rule.section.get("threshold"))
+        except RuleError:
             return None
-        fields = table.get("field", [])
-        fields = [fields] if isinstance(fields, str) else fields
-        value = table.get("value")
-        if not isinstance(fields, list) or not isinstance(value, int) or isinstance(value, bool):
-            return None
-        cardinality = None
-        for entry in _tables(table.get("cardinality")):
-            if isinstance(entry.get("field"), str) and isinstance(entry.get("value"), int):
-                cardinality = (entry["field"], entry["value"])
-        return Threshold(tuple(f for f in fields if isinstance(f, str)), value, cardinality)
 
 
 @dataclass

@@ -141,10 +141,10 @@ def plan_rule(rule: Rule, fields: FieldCatalog | None = None) -> RulePlan:
         fallback=section.get("timestamp_override_fallback_disabled") is not True,
     )
     if rule_type == "new_terms":
-        plan.new_terms_fields, plan.history_window_start = _new_terms(section.get("new_terms"))
+        plan.new_terms_fields, plan.history_window_start = read_new_terms(section.get("new_terms"))
         _check_aggregatable(plan, plan.new_terms_fields, "new terms")
     elif rule_type == "threshold":
-        plan.threshold = _threshold(section.get("threshold"))
+        plan.threshold = read_threshold(section.get("threshold"))
         names = plan.threshold.fields + ((plan.threshold.cardinality[0],) if plan.threshold.cardinality else ())
         _check_aggregatable(plan, names, "threshold")
     # Kibana validates a rule before its first run: the window, the history window and the query's values
@@ -191,7 +191,8 @@ def _override(value: object) -> str | None:
     return value
 
 
-def _new_terms(table: object) -> tuple[tuple[str, ...], str]:
+def read_new_terms(table: object) -> tuple[tuple[str, ...], str]:
+    """`[rule.new_terms]` (Elastic's TOML layout): the new terms fields and the history window start."""
     if not isinstance(table, dict):
         raise RuleError("a new_terms rule needs a [rule.new_terms] table")
     names = table.get("value")
@@ -205,7 +206,8 @@ def _new_terms(table: object) -> tuple[tuple[str, ...], str]:
     return tuple(names), start
 
 
-def _threshold(table: object) -> Threshold:
+def read_threshold(table: object) -> Threshold:
+    """`[rule.threshold]`: the group-by fields, the count and the optional cardinality condition."""
     if not isinstance(table, dict):
         raise RuleError("a threshold rule needs a [rule.threshold] table")
     names = table.get("field", [])
