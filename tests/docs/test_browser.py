@@ -20,6 +20,7 @@ try:
         Browser,
         ConsoleMessage,
         Dialog,
+        Locator,
         Page,
         Playwright,
         Response,
@@ -164,18 +165,27 @@ def test_search_finds_rule_by_guide_text(tab: Tab, artifacts: Path) -> None:
     """Material's search indexes the generated rule pages: a word only in the seed rule's guide finds it."""
     tab.open("/")
     page = tab.page
+    results = search_for(page, "pickle")
+    hrefs = [href or "" for href in results.locator("a").evaluate_all("links => links.map(a => a.href)")]
+    assert any(SEED_SLUG in href for href in hrefs), f"no search result links to the seed rule: {hrefs}"
+    page.screenshot(path=artifacts / "search.png")
+    tab.assert_clean()
+
+
+def search_for(page: Page, words: str) -> Locator:
+    """Type into material's search once its web worker has built the index (until then the box shows
+    "Initializing search" and may drop what is typed), and wait for the first result."""
     toggle = page.locator('label.md-header__button[for="__search"]')
     if toggle.is_visible():  # narrow viewports hide the search box behind the header button
         toggle.click()
     search = page.locator("input.md-search__input")
     search.click()
-    search.fill("pickle")
+    meta = page.locator(".md-search-result__meta")
+    expect(meta).not_to_contain_text("Initializing", timeout=SEARCH_TIMEOUT_MS)
+    search.press_sequentially(words)  # real key events: material searches on keyboard input
     results = page.locator(".md-search-result__item")
     expect(results.first).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
-    hrefs = [href or "" for href in results.locator("a").evaluate_all("links => links.map(a => a.href)")]
-    assert any(SEED_SLUG in href for href in hrefs), f"no search result links to the seed rule: {hrefs}"
-    page.screenshot(path=artifacts / "search.png")
-    tab.assert_clean()
+    return results
 
 
 def _row_texts(page: Page) -> list[str]:
@@ -240,10 +250,7 @@ def test_a_hostile_rule_runs_no_script_in_the_browser(browser: Browser, hostile_
         for text in ("the runbook", "this"):  # the javascript: links are text, so there is nothing to follow
             assert page.locator("article a", has_text=text).count() == 0
         tab.open("/")
-        search = page.locator("input.md-search__input")
-        search.click()
-        search.fill("runbook")
-        expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
+        search_for(page, "runbook")
         page.wait_for_timeout(300)
         page.screenshot(path=artifacts / "hostile-search.png")
         tab.assert_clean()
