@@ -168,6 +168,31 @@ def rule_command(code: str | None, markdown: bool) -> None:
     click.echo(check.doc)
 
 
+@cli.command("list")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_command(paths: tuple[Path, ...], fmt: str) -> None:
+    """List the rules under PATHS (default: the configured paths): type, severity, tactics, fixture cases (run),
+    and the counts of the whole set."""
+    from rule_kit.attack import load_attack
+    from rule_kit.docs.site import collect
+    from rule_kit.report.listing import render_listing
+
+    try:
+        config = load_config()
+        roots = list(paths) or [Path(p) for p in config.paths]
+        site = collect(roots, config=config)
+    except ConfigError as error:
+        click.echo(f"rule-kit: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    except PathNotFoundError as error:
+        click.echo(f"rule-kit: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    for problem in site.problems:
+        click.echo(f"{problem.path}:{problem.line}:{problem.column}: {problem.code} {problem.message}", err=True)
+    click.echo(render_listing(site.rules, load_attack(), fmt), nl=False)
+
+
 @cli.command("schema")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the schema here.")
 def schema_command(output: Path | None) -> None:
