@@ -355,14 +355,23 @@ def case_sensitive_value(rule: Rule, context: CheckContext) -> Iterator[Finding]
     **Example.** `process.name:PowerShell.exe`.
 
     **Fix.** Query the `.caseless` multi-field with a lowercase value when the indices have one (Elastic Defend:
-    `process.name.caseless:powershell.exe`), or list the case variants.
+    `process.name.caseless:powershell.exe`), or list the case variants: a value whose field also has another
+    spelling of it in the query (`process.args:(Delete or delete)`) is not reported.
     """
-    for text, clause, info, catalog in _typed_clauses(rule, context):
+    clauses = list(_typed_clauses(rule, context))
+    spellings: dict[tuple[str, str], set[str]] = {}  # (field, lowercased value) -> the spellings the query lists
+    for _, clause, _, _ in clauses:
+        if clause.field is not None and not isinstance(clause.node, Exists | Range):
+            value = _value_text(clause.node.value)
+            spellings.setdefault((clause.field, value.lower()), set()).add(value)
+    for text, clause, info, catalog in clauses:
         node = clause.node
         if info is None or clause.field is None or isinstance(node, Exists | Range):
             continue
         value = _value_text(node.value)
         if value == value.lower() or not _case_varying(clause.field, info):
+            continue
+        if len(spellings[(clause.field, value.lower())]) > 1:  # the case variants are listed
             continue
         caseless = catalog.resolve(f"{clause.field}.caseless")
         if caseless is not None and caseless.normalizer == "lowercase":

@@ -63,7 +63,11 @@ def _first_seen(execution: Execution) -> list[str]:
         return []
     window, first = execution.windows[-1], execution.first_seen[-1]
     if not first:
-        return ["", "new terms: no matching event has a value for every new-terms field"]
+        return [
+            "",
+            "new terms: no event in the last run's history or window both matches the query and has a value for every"
+            " new-terms field (each event's timestamp and clauses are below)",
+        ]
     names = ", ".join(execution.plan.new_terms_fields)
     lines = ["", f"terms of the matching events ({names}), run {window.index + 1}:"]
     for combination in sorted(first):

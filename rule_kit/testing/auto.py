@@ -121,7 +121,10 @@ def _hunt(plan: RulePlan, strategy: st.SearchStrategy[Any], check: Check, title:
     try:
         runner()
     except HypothesisUnsatisfiable:
-        raise AutoPropertySkipped("every generated event was set aside (the query constrains its timestamps)") from None
+        raise AutoPropertySkipped(
+            "every generated event was set aside: the query constrains its timestamps"
+            + (" or the cardinality field" if plan.threshold is not None and plan.threshold.cardinality else "")
+        ) from None
     except AssertionError:
         events, why, expect = failures[-1]  # hypothesis replays the shrunk example last
         raise AutoPropertyFailed(title, _detail(plan, events, why, expect)) from None
@@ -136,9 +139,31 @@ def _timed(plan: RulePlan, event: Event, moment: datetime) -> Event:
 
 
 def _window_copies(plan: RulePlan, event: Event) -> list[Event]:
-    """The event placed in the window: once, or for a threshold rule as many times as the threshold asks."""
-    count = plan.threshold.value if plan.threshold is not None else 1
-    return [_timed(plan, event, NOW - timedelta(seconds=30 + index)) for index in range(count)]
+    """The event placed in the window: once, or for a threshold rule as many times as the threshold asks; with a
+    cardinality condition, each copy with its own value of the cardinality field, as many as it asks."""
+    threshold = plan.threshold
+    if threshold is None:
+        return [_timed(plan, event, NOW - timedelta(seconds=30))]
+    count = max(threshold.value, threshold.cardinality[1] if threshold.cardinality else 0)
+    copies = [_timed(plan, event, NOW - timedelta(seconds=30 + index)) for index in range(count)]
+    if threshold.cardinality is not None:
+        name = threshold.cardinality[0]
+        info = plan.fields.resolve(name)
+        target = info.multi_field_of if info is not None and info.multi_field_of else name
+        family = _family(info.type) if info is not None else "keyword"
+        copies = [apply_overrides(c, {target: _distinct(family, i)}) for i, c in enumerate(copies)]
+    return copies
+
+
+def _distinct(family: str, index: int) -> Any:
+    """The `index`-th of a run of different values of a field family (a cardinality field's values)."""
+    if family == "number":
+        return index + 1
+    if family == "ip":
+        return f"10.{index // 65_536 % 256}.{index // 256 % 256}.{index % 256}"
+    if family == "date":
+        return iso(millis(NOW) - 86_400_000 * (index + 1))
+    return f"sample-{index}"
 
 
 _SAMPLE_TERMS = {"keyword": "sample", "number": 1, "ip": "10.0.0.1", "date": "2026-03-20T00:00:00.000Z"}
@@ -152,7 +177,8 @@ def _with_group_fields(plan: RulePlan, event: Event) -> Event:
     for name in names:
         info = plan.fields.resolve(name)
         if info is not None and not term_reader(info, name)(event):
-            missing[name] = _SAMPLE_TERMS.get(_family(info.type), True if info.type == "boolean" else "sample")
+            target = info.multi_field_of or name  # a `.caseless` multi-field is indexed from its parent's value
+            missing[target] = _SAMPLE_TERMS.get(_family(info.type), True if info.type == "boolean" else "sample")
     return apply_overrides(copy.deepcopy(event), missing) if missing else event
 
 
@@ -171,9 +197,8 @@ def _alerts_when_new(plan: RulePlan) -> Check:
     def check(event: Event) -> Failure | None:
         event = _with_group_fields(plan, event)
         events = _window_copies(plan, event)
-        assume(all(matcher(e) for e in events))  # the query constrains a timestamp field: not this property's case
-        if plan.threshold is not None and plan.threshold.cardinality is not None:
-            assume(False)  # distinct values for the cardinality field: left to curated cases
+        # the query constrains a timestamp field, or the cardinality field the copies vary: not this property's case
+        assume(all(matcher(e) for e in events))
         if not run(plan, events, NOW):
             return events, "expected an alert, got none", "alert"
         if plan.type == "new_terms":

@@ -83,6 +83,14 @@ def test_case_sensitive_value_without_caseless_suggests_variants(tmp_path: Path)
     assert lint(tmp_path, "event.action:Exec") == []  # not a name or path whose case varies
 
 
+def test_listed_case_variants_are_what_the_fix_asks_for(tmp_path: Path) -> None:
+    assert lint(tmp_path, "user.name:(Administrator or administrator or ADMINISTRATOR)") == []
+    (found,) = lint(tmp_path, "user.name:(Administrator or root)")  # another value, not another spelling
+    assert found.code == "RK605"
+    (other_field,) = lint(tmp_path, "user.name:Administrator and process.args:administrator")
+    assert other_field.code == "RK605"
+
+
 def test_mixed_and_or_respects_parentheses(tmp_path: Path) -> None:
     assert codes(lint(tmp_path, "process.name:a or process.name:b and process.args:c")) == ["RK608"]
     assert lint(tmp_path, "process.name:a or (process.name:b and process.args:c)") == []
