@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/test_corpus.py
 	$(BIN)/python bench/auto_properties.py
 	$(BIN)/python bench/docs_site.py
+	$(BIN)/python bench/bundled_rules.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site build dist test-artifacts
