@@ -310,11 +310,12 @@ class Pages:
             f"by [severity]({link(source, self.path(BY_SEVERITY))}), "
             f"and the [ATT&CK coverage matrix]({link(source, self.path(COVERAGE))}).",
             html_block(
-                '<input class="rk-filter" type="search" placeholder="Filter rules: name, tactic, OS, type, severity"'
-                ' aria-label="Filter rules"> <span class="rk-filter-count"></span>',
+                '<input class="rk-filter" type="search" aria-label="Filter rules"'
+                ' placeholder="Filter rules: name, tactic, platform, type, severity">'
+                ' <span class="rk-filter-count"></span>',
                 "rk-table-tools",
             ),
-            "| Name | Severity | Risk | Type | Tactics | OS | Maturity | Updated |",
+            "| Name | Severity | Risk | Type | Tactics | Platform | Maturity | Updated |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for doc in sorted(rules, key=lambda d: d.name.lower()):
