@@ -71,7 +71,9 @@ FIXTURE_INVALID = declare(
     (`runs = "3"`), a case without a `name` or with the name of an earlier case, `expect` other than `"alert"` or
     `"no_alert"`, expectations that contradict each other (`expect = "no_alert"` with `[[case.alert]]` tables, or
     both `expect` and `alerts`), `runs` below 1, `unset` of a field the template does not have, or a
-    `[[case.alert]]` that names an event the case does not have (events are numbered from 1). In a
+    `[[case.alert]]` that names an event the case does not have (events are numbered from 1), or an event whose
+    `ip` field holds something other than one address (`"10.0.0.0/8"`: Elasticsearch rejects that document, so the
+    case could never happen; a network belongs in the query). In a
     `[[property]]`: a missing or repeated name, an `expect` other than `"alert"` or `"no_alert"`, no
     `[property.given]`, an unknown generator key (`regx`: did you mean `regex`?), a `regex` that does not compile
     (positioned at the character where it goes wrong), generator keys that do not combine (`regex` with
