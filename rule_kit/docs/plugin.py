@@ -31,7 +31,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from rule_kit.attack import load_attack
 from rule_kit.checks.registry import all_checks
 from rule_kit.config import Config, ConfigError, load_config
-from rule_kit.docs.coverage import RuleMapping, build_coverage, coverage_page, navigator_layer
+from rule_kit.docs.coverage import Coverage, RuleMapping, build_coverage, coverage_page, navigator_layer
 from rule_kit.docs.pages import (
     BY_PLATFORM,
     BY_SEVERITY,
@@ -65,7 +65,8 @@ class RuleKitPlugin(BasePlugin[RuleKitOptions]):
     def __init__(self) -> None:
         self.site = Site()
         self.generated: dict[str, str] = {}
-        self.coverage: Any = None
+        self.coverage: Coverage | None = None
+        self._home = ""  # the generated home page, used when docs_dir has no index.md
         self.paths: list[Path] = []
         self.in_nav: set[str] = set()  # generated pages the nav lists; the others are built without a nav entry
 
@@ -191,6 +192,7 @@ class RuleKitPlugin(BasePlugin[RuleKitOptions]):
             files.append(added[src_uri])
         if files.get_file_from_path("index.md") is None:
             files.append(File.generated(config, "index.md", content=self._home))
+        assert self.coverage is not None, "on_config runs before on_files"
         site_url = config.site_url or None
         layer = navigator_layer(
             self.coverage,
