@@ -67,13 +67,15 @@ class RunWindow:
 class Execution:
     """What a set of runs did: `alerts`, each run's `windows`, each event's effective timestamp (`times`) and,
     for new_terms, each run's `first_seen`: combination -> (timestamp, event index) of its first occurrence
-    among the matching events since the history start (new when after the window's start)."""
+    among the matching events since the history start (new when after the window's start); for threshold, each
+    run's `groups`: group values -> (events counted, distinct values of the cardinality field or None)."""
 
     plan: RulePlan
     alerts: list[Alert]
     windows: list[RunWindow]
     times: list[int | None]
     first_seen: list[dict[tuple[Any, ...], tuple[int, int]]] = field(default_factory=list)
+    groups: list[dict[tuple[Any, ...], tuple[int, int | None]]] = field(default_factory=list)
 
 
 def run(rule: Rule | RulePlan, events: Sequence[Event], now: datetime | str, runs: int = 1) -> list[Alert]:
@@ -94,7 +96,7 @@ def execute(rule: Rule | RulePlan, events: Sequence[Event], now: datetime | str,
         window = _window(plan, index, instant)
         windows.append(window)
         state.alerts.extend(_EXECUTORS[plan.type](state, window))
-    return Execution(plan, state.alerts, windows, state.times, state.first_seen)
+    return Execution(plan, state.alerts, windows, state.times, state.first_seen, state.groups)
 
 
 def as_instant(now: datetime | str) -> datetime:
@@ -168,6 +170,7 @@ class _State:
         self.created: set[str] = set()
         self.last_signal: dict[tuple[Any, ...], int] = {}
         self.first_seen: list[dict[tuple[Any, ...], tuple[int, int]]] = []
+        self.groups: list[dict[tuple[Any, ...], tuple[int, int | None]]] = []
 
     def matcher(self, now: datetime) -> Callable[[int], bool]:
         """`matches(i)`: whether event i matches the query at this run (cached when the query ignores `now`)."""
@@ -290,16 +293,19 @@ def _threshold(state: _State, window: RunWindow) -> list[Alert]:
     distinct = None
     if threshold.cardinality is not None:
         distinct = term_reader(plan.fields.resolve(threshold.cardinality[0]), threshold.cardinality[0])
+    counts: dict[tuple[Any, ...], tuple[int, int | None]] = {}
+    for combination, members in groups.items():  # what each group reached, for reports (`rule-kit explain`)
+        reached = len({term for _, i in members for term in distinct(events[i])}) if distinct is not None else None
+        counts[combination] = (len(members), reached)
+    state.groups.append(counts)
     out: list[Alert] = []
     for combination in sorted(groups):
         members = groups[combination]
         if len(members) < threshold.value:
             continue
-        cardinality = None
-        if distinct is not None and threshold.cardinality is not None:
-            cardinality = len({term for _, i in members for term in distinct(events[i])})
-            if cardinality < threshold.cardinality[1]:
-                continue
+        cardinality = counts[combination][1]
+        if cardinality is not None and threshold.cardinality is not None and cardinality < threshold.cardinality[1]:
+            continue
         latest, earliest = max(m for m, _ in members), min(m for m, _ in members)
         terms = [{"field": name, "value": value} for name, value in zip(threshold.fields, combination, strict=True)]
         event = _threshold_event(threshold, terms, len(members), earliest, latest, cardinality)

@@ -16,7 +16,7 @@ _EVENT_WIDTH = 400
 
 def render_execution(execution: Execution, events: Sequence[dict[str, Any]], *, explain_events: bool = True) -> str:
     """The runs, the alerts and (with `explain_events`) every event explained, as plain text."""
-    lines = [*_runs(execution), "", *_alerts(execution.alerts), *_first_seen(execution)]
+    lines = [*_runs(execution), "", *_alerts(execution.alerts), *_first_seen(execution), *_groups(execution)]
     if explain_events:
         lines += ["", *_events(execution, events)]
     return "\n".join(lines)
@@ -74,6 +74,34 @@ def _first_seen(execution: Execution) -> list[str]:
         moment, index = first[combination]
         verdict = "new" if moment > window.start else "not new (seen by the window's start)"
         lines.append(f"  {_json(list(combination))} first seen in event {index + 1} at {iso(moment)}: {verdict}")
+    return lines
+
+
+def _groups(execution: Execution) -> list[str]:
+    """threshold: each group of the last run's matching events, what it reached against what alerts need."""
+    threshold = execution.plan.threshold
+    if threshold is None or not execution.groups:
+        return []
+    window, groups = execution.windows[-1], execution.groups[-1]
+    if not groups:
+        return ["", f"threshold groups, run {window.index + 1}: no matching event in the window to count"]
+    lines = ["", f"threshold groups, run {window.index + 1} (alert at {threshold.value} events"]
+    if threshold.cardinality is not None:
+        lines[-1] += f" with {threshold.cardinality[1]} distinct {threshold.cardinality[0]}"
+    lines[-1] += "):"
+    for combination in sorted(groups):
+        count, distinct = groups[combination]
+        values = ", ".join(
+            f"{name} = {_json(value)}" for name, value in zip(threshold.fields, combination, strict=True)
+        )
+        reached = f"{count} event{'s' if count != 1 else ''}"
+        short = [] if count >= threshold.value else [f"{threshold.value} events"]
+        if threshold.cardinality is not None and distinct is not None:
+            name, needed = threshold.cardinality
+            reached += f", {distinct} distinct {name}"
+            short += [] if distinct >= needed else [f"{needed} distinct {name}"]
+        verdict = "reaches the threshold" if not short else "below: needs " + " and ".join(short)
+        lines.append(f"  {values or 'all events'}: {reached}: {verdict}")
     return lines
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from rule_kit.engine import Alert, execute, plan_rule, run
 from rule_kit.engine.plan import Threshold
+from rule_kit.report.execution import render_execution
 from rule_kit.rules import Rule, read_rule
 
 NOW = datetime(2026, 3, 24, 12, 0, tzinfo=UTC)
@@ -181,6 +182,12 @@ def test_cardinality_filters_groups(write_rule: WriteRule) -> None:
     assert groups([alert]) == [("h2",)]
     assert alert.event["threshold_result"]["cardinality"] == [{"field": "user.name", "value": 3}]
     assert alert.count == 3
+    execution = execute(rule, events, NOW)
+    assert execution.groups == [{("h1",): (3, 1), ("h2",): (3, 3)}]  # what each group reached, alerting or not
+    report = render_execution(execution, events, explain_events=False)
+    assert "threshold groups, run 1 (alert at 2 events with 2 distinct user.name):" in report
+    assert '  host.id = "h1": 3 events, 1 distinct user.name: below: needs 2 distinct user.name' in report
+    assert '  host.id = "h2": 3 events, 3 distinct user.name: reaches the threshold' in report
 
 
 def test_a_later_run_does_not_recount_events(write_rule: WriteRule) -> None:
