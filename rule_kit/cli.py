@@ -182,10 +182,7 @@ def list_command(paths: tuple[Path, ...], fmt: str) -> None:
         config = load_config()
         roots = list(paths) or [Path(p) for p in config.paths]
         site = collect(roots, config=config)
-    except ConfigError as error:
-        click.echo(f"rule-kit: {error}", err=True)
-        sys.exit(EXIT_USAGE)
-    except PathNotFoundError as error:
+    except (ConfigError, PathNotFoundError) as error:
         click.echo(f"rule-kit: {error}", err=True)
         sys.exit(EXIT_USAGE)
     for problem in site.problems:

@@ -131,6 +131,27 @@ def _mapping(rule: Rule) -> _Mapping:
     return mapping
 
 
+def mapping_ids(rule: Rule) -> tuple[tuple[str, str | None, str | None], ...]:
+    """The rule's ATT&CK mapping as `(tactic id, technique id, sub-technique id)` triples in file order, from the
+    same walk the checks make: a tactic with no technique gives `(tactic, None, None)`, a technique
+    `(tactic, technique, None)`, each of its sub-techniques `(tactic, technique, sub)`. Ids without the shape
+    their place requires are left out (the checks report them). What the docs site and its coverage count."""
+    mapping = _mapping(rule)
+    out: list[tuple[str, str | None, str | None]] = []
+    for entry in mapping.entries:
+        if entry.tactic_id is None:
+            continue
+        items = [item for item in mapping.items if item.entry is entry]
+        if not items:
+            out.append((entry.tactic_id, None, None))
+        for item in items:
+            if item.owner is None and item.id is not None:
+                out.append((entry.tactic_id, item.id, None))
+            elif item.owner is not None and item.owner.id is not None and item.id is not None:
+                out.append((entry.tactic_id, item.owner.id, item.id))
+    return tuple(out)
+
+
 def _entries(rule: Rule) -> tuple[_Entry, ...]:
     return _mapping(rule).entries
 

@@ -12,7 +12,6 @@ Rule names come from pull requests: they reach HTML only through `html.escape` a
 from __future__ import annotations
 
 import html
-import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -20,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from rule_kit.attack import AttackIndex, Tactic, Technique
-from rule_kit.docs.safe import md_escape, plural
+from rule_kit.docs.safe import md_escape, page_link, plural
 
 Threat = tuple[str, str | None, str | None]
 Cell = tuple[str, str]  # (tactic id, technique or sub-technique id)
@@ -265,7 +264,7 @@ def coverage_page(
 ) -> str:
     """The coverage page's Markdown: counts, the matrix (raw HTML), the covered techniques with links to the rule
     pages (relative to `page`), and the mappings outside the matrix. `layer_file` is relative to the page's folder."""
-    links = _Links(posixpath.dirname(page) or ".")
+    links = _Links(page)
     attack = coverage.attack
     parts = [
         "# ATT&CK coverage",
@@ -365,17 +364,16 @@ def _sub_entry(sub: Technique, count: int) -> str:
     )
 
 
-def _link(rule: RuleMapping, folder: str) -> str:
-    """A Markdown link to a rule page, relative to the coverage page's folder; the path percent-encoded (mkdocs
-    decodes it to find the file) so no character of it can end the link or the table cell."""
-    return f"[{md_escape(rule.name) or md_escape(rule.page)}]({quote(posixpath.relpath(rule.page, folder))})"
+def _link(rule: RuleMapping, page: str) -> str:
+    """A Markdown link to a rule page from the coverage page (`page_link`: relative, percent-encoded)."""
+    return f"[{md_escape(rule.name) or md_escape(rule.page)}]({page_link(page, rule.page)})"
 
 
 class _Links:
     """Each rule's Markdown link, computed once per page (`relpath` is slow, and a rule appears in many rows)."""
 
-    def __init__(self, folder: str) -> None:
-        self.folder = folder
+    def __init__(self, page: str) -> None:
+        self.page = page
         self.cache: dict[int, str] = {}
 
     def __call__(self, rules: Iterable[RuleMapping]) -> str:
@@ -384,7 +382,7 @@ class _Links:
         for rule in rules:
             link = cache.get(id(rule))
             if link is None:
-                link = cache[id(rule)] = _link(rule, self.folder)
+                link = cache[id(rule)] = _link(rule, self.page)
             parts.append(link)
         return "<br>".join(parts)
 

@@ -19,6 +19,7 @@ from rule_kit.attack import AttackIndex
 from rule_kit.checks.registry import Check
 from rule_kit.docs.highlight import code_block, highlight_kql
 from rule_kit.docs.safe import guide_markdown, html_block, md_escape, plural, render_markdown, safe_url
+from rule_kit.docs.safe import page_link as link
 from rule_kit.docs.site import SEVERITIES, CaseResult, RuleDoc, Site
 from rule_kit.kql.format import format_lines
 
@@ -44,11 +45,6 @@ _TYPE_NAMES = {
     "threat_match": "Indicator match",
 }
 _ATTACK_ID = re.compile(r"^(TA\d{4}|T\d{4}(\.\d{3})?)$")
-
-
-def link(source: str, target: str) -> str:
-    """A Markdown link target from page `source` to page or file `target` (both site source paths)."""
-    return posixpath.relpath(target, posixpath.dirname(source) or ".")
 
 
 def code(value: str) -> str:

@@ -10,8 +10,10 @@ sections follow the guide. Short values (names, tags, ids) go into Markdown thro
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -46,6 +48,13 @@ def md_escape(text: str) -> str:
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """`1 rule`, `2 rules`, `0 properties` (with `plural_form`): the counts every page writes."""
     return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+def page_link(source: str, target: str) -> str:
+    """A Markdown link target from page `source` to page or file `target` (site source paths), percent-encoded so
+    no character of a file name (a space, a parenthesis, `|`) can end the link or a table cell; mkdocs decodes it to
+    find the file."""
+    return quote(posixpath.relpath(target, posixpath.dirname(source) or "."))
 
 
 def _markdown() -> MarkdownIt:

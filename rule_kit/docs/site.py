@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from rule_kit.checks.attack import mapping_ids
 from rule_kit.checks.context import CheckContext
 from rule_kit.checks.files import read_failures
 from rule_kit.config import Config
@@ -32,7 +33,6 @@ from rule_kit.kql.nodes import Item
 from rule_kit.rules import Rule, iter_rule_files, read_rule
 from rule_kit.rules.query import parsed_query
 
-ATTACK_FRAMEWORK = "MITRE ATT&CK"
 SEVERITIES = ("critical", "high", "medium", "low")
 _OS_TAG = re.compile(r"^OS:\s*(.+)$")
 
@@ -182,25 +182,7 @@ class RuleDoc:
     @cached_property
     def threats(self) -> tuple[tuple[str, str | None, str | None], ...]:
         """The ATT&CK mapping as `(tactic id, technique id, sub-technique id)` triples, as written."""
-        out: list[tuple[str, str | None, str | None]] = []
-        for threat in _tables(self.rule.get(("rule", "threat"))):
-            if threat.get("framework") != ATTACK_FRAMEWORK:
-                continue
-            tactic = threat.get("tactic")
-            tactic_id = tactic.get("id") if isinstance(tactic, dict) else None
-            if not isinstance(tactic_id, str):
-                continue
-            techniques = list(_tables(threat.get("technique")))
-            if not techniques:
-                out.append((tactic_id, None, None))
-            for technique in techniques:
-                technique_id = technique.get("id")
-                if not isinstance(technique_id, str):
-                    continue
-                subs = [s.get("id") for s in _tables(technique.get("subtechnique")) if isinstance(s.get("id"), str)]
-                out.append((tactic_id, technique_id, None))
-                out.extend((tactic_id, technique_id, sub) for sub in subs)
-        return tuple(out)
+        return mapping_ids(self.rule)
 
     @property
     def tactic_ids(self) -> list[str]:
@@ -231,11 +213,6 @@ class Site:
 
     rules: list[RuleDoc] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
-
-
-def _tables(value: Any) -> Iterable[dict[str, Any]]:
-    if isinstance(value, list):
-        yield from (item for item in value if isinstance(item, dict))
 
 
 def page_for(path: Path, root: Path, prefix: str) -> tuple[str, str]:
@@ -290,9 +267,7 @@ def _load_evidence(doc: RuleDoc, context: CheckContext, site: Site, *, run_cases
         except RuleError as why:
             error = str(why)
     for case in doc.fixtures.cases:
-        expected = case.count if case.count is not None else (len(case.alerts) if case.alerts else None)
-        expectation = _expectation(case.expect, expected)
-        common = {"name": case.name, "expectation": expectation, "description": case.description}
+        common = {"name": case.name, "expectation": case.expectation, "description": case.description}
         events = tuple(case.events)
         if plan is None:
             reason = error or doc.not_executable or "not run (evidence is off)"
@@ -305,9 +280,3 @@ def _load_evidence(doc: RuleDoc, context: CheckContext, site: Site, *, run_cases
             continue
         problems = tuple(case.verify(alerts))
         doc.evidence.append(CaseResult(**common, alerts=len(alerts), problems=problems, events=events))
-
-
-def _expectation(expect: str | None, count: int | None) -> str:
-    if count is not None:
-        return "no alert" if count == 0 else f"{count} alert{'s' if count != 1 else ''}"
-    return "no alert" if expect == "no_alert" else "alerts"

@@ -24,6 +24,7 @@ from hypothesis.errors import Unsatisfiable as HypothesisUnsatisfiable
 
 from rule_kit.engine import RulePlan, execute, run
 from rule_kit.engine.executors import iso, millis
+from rule_kit.fields.catalog import FieldInfo
 from rule_kit.fixtures.events import apply_overrides
 from rule_kit.fixtures.strategies import (
     NoViolation,
@@ -149,24 +150,23 @@ def _window_copies(plan: RulePlan, event: Event) -> list[Event]:
     if threshold.cardinality is not None:
         name = threshold.cardinality[0]
         info = plan.fields.resolve(name)
-        target = info.multi_field_of if info is not None and info.multi_field_of else name
-        family = _family(info.type) if info is not None else "keyword"
-        copies = [apply_overrides(c, {target: _distinct(family, i)}) for i, c in enumerate(copies)]
+        target = info.multi_field_of or name if info is not None else name
+        copies = [apply_overrides(c, {target: _sample(info, i)}) for i, c in enumerate(copies)]
     return copies
 
 
-def _distinct(family: str, index: int) -> Any:
-    """The `index`-th of a run of different values of a field family (a cardinality field's values)."""
+def _sample(info: FieldInfo | None, index: int = 0) -> Any:
+    """The `index`-th of a run of different values a field of this type indexes (a group or cardinality value)."""
+    family = _family(info.type) if info is not None else "keyword"
+    if info is not None and info.type == "boolean":
+        return index % 2 == 0
     if family == "number":
         return index + 1
     if family == "ip":
-        return f"10.{index // 65_536 % 256}.{index // 256 % 256}.{index % 256}"
+        return f"10.{index // 65_536 % 256}.{index // 256 % 256}.{index % 256 + 1}"
     if family == "date":
         return iso(millis(NOW) - 86_400_000 * (index + 1))
     return f"sample-{index}"
-
-
-_SAMPLE_TERMS = {"keyword": "sample", "number": 1, "ip": "10.0.0.1", "date": "2026-03-20T00:00:00.000Z"}
 
 
 def _with_group_fields(plan: RulePlan, event: Event) -> Event:
@@ -178,7 +178,7 @@ def _with_group_fields(plan: RulePlan, event: Event) -> Event:
         info = plan.fields.resolve(name)
         if info is not None and not term_reader(info, name)(event):
             target = info.multi_field_of or name  # a `.caseless` multi-field is indexed from its parent's value
-            missing[target] = _SAMPLE_TERMS.get(_family(info.type), True if info.type == "boolean" else "sample")
+            missing[target] = _sample(info)
     return apply_overrides(copy.deepcopy(event), missing) if missing else event
 
 

@@ -300,3 +300,15 @@ def test_serve_rebuilds_when_a_rule_changes(tmp_path: Path) -> None:
             server.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_a_rule_file_name_with_spaces_parentheses_and_a_bar_is_linked(tmp_path: Path) -> None:
+    rules = tmp_path / "rules" / "odd folder"
+    rules.mkdir(parents=True)
+    (rules / "First (draft)|rule.toml").write_bytes(SEED.read_bytes())
+    result = build(tmp_path, "rules", "--strict", "-d", "out")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out/rules/odd folder/First (draft)|rule/index.html").is_file()
+    for page in ("rules/index.html", "rules/by-tactic/index.html", "rules/coverage/index.html"):
+        body = (tmp_path / "out" / page).read_text(encoding="utf-8")
+        assert re.search(r'href="(\.\./)?odd%20folder/First%20%28draft%29%7Crule/"', body), page
